@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Out-of-tree build of irqctx.ko:
+#   make                    build against the cached test kernel
+#   make KDIR=/path/to/tree build against any Rust-enabled kernel build
+#   make rustfmtcheck       rustfmt --check with the kernel's .rustfmt.toml
+#   make clippy             build with CLIPPY=1, failing on any finding
+
+KDIR ?= $(shell $(CURDIR)/scripts/build-kernel.sh --kdir)
+LLVM ?= 1
+export PATH := /usr/lib/llvm-19/bin:$(PATH)
+export LIBCLANG_PATH ?= /usr/lib/llvm-19/lib
+
+# Debian's rustc/rustfmt/clippy (rustup's lack rust-src), LLVM 19, and the
+# bindgen that scripts/setup.sh installed.
+KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) \
+	$(shell $(CURDIR)/scripts/build-kernel.sh --make-vars)
+
+RUST_SRCS = $(shell find $(CURDIR)/rust -name '*.rs' ! -name '*_generated.rs')
+
+all: modules
+
+modules clean:
+	$(KMAKE) $@
+
+clippy:
+	@$(KMAKE) CLIPPY=1 -B modules 2>&1 | tee $(CURDIR)/.clippy.log
+	@! grep -E '^(warning|error)' $(CURDIR)/.clippy.log
+
+rustfmtcheck:
+	/usr/bin/rustfmt --check --edition 2021 \
+		--config-path $(KDIR)/source/.rustfmt.toml $(RUST_SRCS)
+
+rustfmt:
+	/usr/bin/rustfmt --edition 2021 \
+		--config-path $(KDIR)/source/.rustfmt.toml $(RUST_SRCS)
+
+.PHONY: all modules clean clippy rustfmt rustfmtcheck

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The commands `write()` accepts, one per line.
+//!
+//! A write is parsed completely before anything is applied: if any line is
+//! invalid the whole write fails with `EINVAL` and nothing changes.
+
+/// Longest write accepted, in bytes; longer writes get `EINVAL`.
+pub(crate) const MAX_WRITE: usize = 256;
+
+/// Most commands in one write.
+const MAX_COMMANDS: usize = 8;
+
+/// Shortest hrtimer period: shorter ones would keep a TCG guest busy with
+/// nothing but timer interrupts.
+pub(crate) const MIN_PERIOD_US: u64 = 100;
+/// Longest hrtimer period (10 s).
+pub(crate) const MAX_PERIOD_US: u64 = 10_000_000;
+
+/// One command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Command {
+    /// `start`: start the hrtimer source.
+    Start,
+    /// `stop`: stop the hrtimer source and wait for its callback.
+    Stop,
+    /// `period_us=N`: set the hrtimer period, effective at once.
+    PeriodUs(u64),
+}
+
+/// Why a write was rejected; `Display`ed in the (rate-limited) log line.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum ParseError {
+    /// The write was not UTF-8 text.
+    NotText,
+    /// A line is no known command.
+    Unknown,
+    /// `period_us=` without a number in range.
+    BadPeriod,
+    /// More than `MAX_COMMANDS` lines, or none at all.
+    Count,
+    /// Longer than `MAX_WRITE` bytes.
+    TooLong,
+}
+
+impl core::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            ParseError::NotText => f.write_str("not text"),
+            ParseError::Unknown => f.write_str("unknown command"),
+            ParseError::BadPeriod => write!(
+                f,
+                "period_us must be a number in {MIN_PERIOD_US}..={MAX_PERIOD_US}"
+            ),
+            ParseError::Count => write!(f, "expected 1 to {MAX_COMMANDS} commands"),
+            ParseError::TooLong => write!(f, "longer than {MAX_WRITE} bytes"),
+        }
+    }
+}
+
+/// The commands of one write, in order.
+pub(crate) struct Commands {
+    cmds: [Command; MAX_COMMANDS],
+    len: usize,
+}
+
+impl Commands {
+    /// The parsed commands.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = Command> + '_ {
+        self.cmds[..self.len].iter().copied()
+    }
+}
+
+fn parse_line(line: &str) -> Result<Command, ParseError> {
+    match line {
+        "start" => Ok(Command::Start),
+        "stop" => Ok(Command::Stop),
+        _ => match line.split_once('=') {
+            Some(("period_us", n)) => n
+                .parse::<u64>()
+                .ok()
+                .filter(|us| (MIN_PERIOD_US..=MAX_PERIOD_US).contains(us))
+                .map(Command::PeriodUs)
+                .ok_or(ParseError::BadPeriod),
+            _ => Err(ParseError::Unknown),
+        },
+    }
+}
+
+/// Parses a whole write: lines separated by `\n`, blank lines ignored,
+/// surrounding spaces trimmed.
+pub(crate) fn parse(input: &[u8]) -> Result<Commands, ParseError> {
+    let text = core::str::from_utf8(input).map_err(|_| ParseError::NotText)?;
+    let mut out = Commands {
+        cmds: [Command::Stop; MAX_COMMANDS],
+        len: 0,
+    };
+    for line in text.split('\n').map(str::trim).filter(|l| !l.is_empty()) {
+        let slot = out.cmds.get_mut(out.len).ok_or(ParseError::Count)?;
+        *slot = parse_line(line)?;
+        out.len += 1;
+    }
+    if out.len == 0 {
+        return Err(ParseError::Count);
+    }
+    Ok(out)
+}

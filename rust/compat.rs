@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Safe abstractions that the 6.12 `kernel` crate does not have yet.
+//!
+//! Each file has the shape of its later upstream counterpart, so that on a
+//! newer kernel the module moves to `kernel::` by changing imports:
+//!
+//! | here                     | upstream                                 |
+//! |--------------------------|------------------------------------------|
+//! | [`miscdevice`]           | `kernel::miscdevice` (6.13)              |
+//! | [`poll`]                 | `kernel::sync::poll` (6.13)              |
+//! | [`hrtimer`]              | `kernel::time::hrtimer` (6.15)           |
+//! | [`spinlock_irq`]         | `kernel::sync::SpinLockIrq` (6.16)       |
+//! | [`workqueue`]            | `kernel::workqueue` with cancellation    |
+
+pub(crate) mod hrtimer;
+pub(crate) mod miscdevice;
+pub(crate) mod poll;
+pub(crate) mod spinlock_irq;
+pub(crate) mod workqueue;
+
+use kernel::sync::LockClassKey;
+
+/// The C `struct lock_class_key` of `key` (`LockClassKey::as_ptr()` is
+/// crate-private in 6.12).
+pub(crate) fn lock_class_key_ptr(key: &'static LockClassKey) -> *mut crate::bindings::lock_class_key {
+    // `LockClassKey` is a `#[repr(transparent)]` wrapper around
+    // `Opaque<lock_class_key>`, which allows mutation through `&`.
+    core::ptr::from_ref(key).cast_mut().cast()
+}

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Miscellaneous character devices (`/dev/NAME` with a dynamic minor).
+//!
+//! A driver implements [`MiscDevice`] and keeps a pinned
+//! [`MiscDeviceRegistration`]: registering creates the node (devtmpfs makes it
+//! mode 0600, root only), dropping it calls `misc_deregister()`. The
+//! `file_operations` carry the module as owner, so an open file pins the
+//! module: `rmmod` fails with "in use" until the last close.
+//!
+//! Unlike upstream's 6.13 version (ioctl only), this one also routes `read`,
+//! `write` and `poll`, and hands `open` the registration's shared data.
+//!
+//! C header: [`include/linux/miscdevice.h`](srctree/include/linux/miscdevice.h)
+
+use crate::bindings;
+use crate::compat::poll::PollTable;
+use core::{marker::PhantomData, mem::offset_of};
+use kernel::{
+    error::{to_result, VTABLE_DEFAULT_ERROR},
+    init::{pin_init_from_closure, PinInit},
+    prelude::*,
+    types::{ForeignOwnable, Opaque},
+    uaccess::{UserSlice, UserSliceReader, UserSliceWriter},
+};
+
+/// An open file, as passed to the file operations.
+///
+/// # Invariants
+///
+/// Wraps a `struct file` that is valid for the lifetime of the reference.
+#[repr(transparent)]
+pub(crate) struct File(Opaque<bindings::file>);
+
+impl File {
+    /// # Safety
+    ///
+    /// `ptr` must point to a `struct file` valid for `'a`.
+    unsafe fn from_raw<'a>(ptr: *mut bindings::file) -> &'a File {
+        // SAFETY: `File` is a transparent wrapper, `ptr` valid for `'a`.
+        unsafe { &*ptr.cast::<File>() }
+    }
+
+    /// The `O_*` flags of this open instance.
+    pub(crate) fn flags(&self) -> u32 {
+        // SAFETY: The file is valid (type invariant); `f_flags` is read
+        // locklessly by the VFS too.
+        unsafe { core::ptr::addr_of!((*self.0.get()).f_flags).read_volatile() }
+    }
+
+    /// Whether the file was opened (or `fcntl`ed) with `O_NONBLOCK`.
+    pub(crate) fn is_nonblocking(&self) -> bool {
+        self.flags() & bindings::O_NONBLOCK != 0
+    }
+}
+
+/// Options for [`MiscDeviceRegistration::register`].
+pub(crate) struct MiscDeviceOptions {
+    /// Name of the node under `/dev`.
+    pub(crate) name: &'static CStr,
+}
+
+/// The file operations of a misc device.
+#[vtable]
+pub(crate) trait MiscDevice: Sized {
+    /// Per-open state, stored in `file->private_data`.
+    type Ptr: ForeignOwnable + Send + Sync;
+
+    /// State shared by all opens, owned by the registration.
+    type RegistrationData: Send + Sync;
+
+    /// Called on `open()`; the result becomes the open file's state.
+    fn open(data: &Self::RegistrationData, file: &File) -> Result<Self::Ptr>;
+
+    /// Called on the last close of an open file.
+    fn release(device: Self::Ptr, _file: &File) {
+        drop(device);
+    }
+
+    /// `read()`: copy into `buf`, return the number of bytes written.
+    fn read(
+        _device: <Self::Ptr as ForeignOwnable>::Borrowed<'_>,
+        _file: &File,
+        _buf: UserSliceWriter,
+    ) -> Result<usize> {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `write()`: consume from `buf`, return the number of bytes used.
+    fn write(
+        _device: <Self::Ptr as ForeignOwnable>::Borrowed<'_>,
+        _file: &File,
+        _buf: UserSliceReader,
+    ) -> Result<usize> {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `poll()`: register with the wait queues and return the ready mask.
+    fn poll(
+        _device: <Self::Ptr as ForeignOwnable>::Borrowed<'_>,
+        _file: &File,
+        _table: &mut PollTable<'_>,
+    ) -> u32 {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// A registered misc device and the data its opens share.
+///
+/// # Invariants
+///
+/// `inner` is registered with `misc_register()` and points to `fops`; both
+/// stay in place (pinned) until `misc_deregister()` in `drop`.
+#[pin_data(PinnedDrop)]
+pub(crate) struct MiscDeviceRegistration<T: MiscDevice> {
+    #[pin]
+    inner: Opaque<bindings::miscdevice>,
+    #[pin]
+    fops: Opaque<bindings::file_operations>,
+    data: T::RegistrationData,
+    _t: PhantomData<T>,
+}
+
+// SAFETY: The registration is only used to deregister, from any thread.
+unsafe impl<T: MiscDevice> Send for MiscDeviceRegistration<T> {}
+// SAFETY: `&self` only gives out `&RegistrationData`, which is `Sync`.
+unsafe impl<T: MiscDevice> Sync for MiscDeviceRegistration<T> {}
+
+impl<T: MiscDevice> MiscDeviceRegistration<T> {
+    /// Registers `/dev/NAME`, owned by this module, sharing `data` with opens.
+    pub(crate) fn register(
+        opts: MiscDeviceOptions,
+        data: T::RegistrationData,
+    ) -> impl PinInit<Self, Error> {
+        // SAFETY: On success every field is initialised; on failure nothing
+        // is registered and `data` is dropped here.
+        unsafe {
+            pin_init_from_closure(move |slot: *mut Self| {
+                let fops = Opaque::raw_get(core::ptr::addr_of!((*slot).fops));
+                fops.write(Self::fops());
+                core::ptr::addr_of_mut!((*slot).data).write(data);
+                core::ptr::addr_of_mut!((*slot)._t).write(PhantomData);
+                let inner = Opaque::raw_get(core::ptr::addr_of!((*slot).inner));
+                inner.write(bindings::miscdevice {
+                    minor: bindings::MISC_DYNAMIC_MINOR as i32,
+                    name: opts.name.as_char_ptr(),
+                    fops,
+                    ..Default::default()
+                });
+                // INVARIANT: `inner` and `fops` are in their final place.
+                let ret = to_result(bindings::misc_register(inner));
+                if ret.is_err() {
+                    core::ptr::drop_in_place(core::ptr::addr_of_mut!((*slot).data));
+                }
+                ret
+            })
+        }
+    }
+
+    fn fops() -> bindings::file_operations {
+        bindings::file_operations {
+            // SAFETY: Returns `THIS_MODULE` of this (composite) module.
+            owner: unsafe { bindings::irqctx_this_module() },
+            open: Some(Self::open),
+            release: Some(Self::release),
+            read: if T::HAS_READ { Some(Self::read) } else { None },
+            write: if T::HAS_WRITE { Some(Self::write) } else { None },
+            poll: if T::HAS_POLL { Some(Self::poll) } else { None },
+            llseek: Some(bindings::noop_llseek),
+            ..Default::default()
+        }
+    }
+
+    unsafe extern "C" fn open(inode: *mut bindings::inode, file: *mut bindings::file) -> i32 {
+        // SAFETY: `misc_open()` set `private_data` to our `miscdevice`, which
+        // is the `inner` field of a live registration (type invariant).
+        let reg = unsafe {
+            let misc = (*file).private_data.cast::<u8>();
+            &*misc.sub(offset_of!(Self, inner)).cast::<Self>()
+        };
+        // SAFETY: A stream device: `f_pos` is meaningless, so no pread/lseek.
+        unsafe { bindings::stream_open(inode, file) };
+        // SAFETY: `file` is valid for the duration of this call.
+        match T::open(&reg.data, unsafe { File::from_raw(file) }) {
+            Ok(ptr) => {
+                // SAFETY: `file` is valid; `private_data` is ours from now on.
+                unsafe { (*file).private_data = ptr.into_foreign().cast_mut() };
+                0
+            }
+            Err(e) => e.to_errno(),
+        }
+    }
+
+    unsafe extern "C" fn release(_inode: *mut bindings::inode, file: *mut bindings::file) -> i32 {
+        // SAFETY: `private_data` came from `into_foreign()` in `open`, and this
+        // is the last use of it.
+        let ptr = unsafe { T::Ptr::from_foreign((*file).private_data) };
+        // SAFETY: `file` is valid for the duration of this call.
+        T::release(ptr, unsafe { File::from_raw(file) });
+        0
+    }
+
+    unsafe extern "C" fn read(
+        file: *mut bindings::file,
+        buf: *mut kernel::ffi::c_char,
+        count: usize,
+        _ppos: *mut bindings::loff_t,
+    ) -> isize {
+        // SAFETY: `private_data` came from `open` and lives until `release`,
+        // which cannot run while this call is in progress.
+        let device = unsafe { T::Ptr::borrow((*file).private_data) };
+        let writer = UserSlice::new(buf as usize, count).writer();
+        // SAFETY: `file` is valid for the duration of this call.
+        match T::read(device, unsafe { File::from_raw(file) }, writer) {
+            Ok(n) => n as isize,
+            Err(e) => e.to_errno() as isize,
+        }
+    }
+
+    unsafe extern "C" fn write(
+        file: *mut bindings::file,
+        buf: *const kernel::ffi::c_char,
+        count: usize,
+        _ppos: *mut bindings::loff_t,
+    ) -> isize {
+        // SAFETY: As in `read`.
+        let device = unsafe { T::Ptr::borrow((*file).private_data) };
+        let reader = UserSlice::new(buf as usize, count).reader();
+        // SAFETY: `file` is valid for the duration of this call.
+        match T::write(device, unsafe { File::from_raw(file) }, reader) {
+            Ok(n) => n as isize,
+            Err(e) => e.to_errno() as isize,
+        }
+    }
+
+    unsafe extern "C" fn poll(
+        file: *mut bindings::file,
+        table: *mut bindings::poll_table_struct,
+    ) -> bindings::__poll_t {
+        // SAFETY: As in `read`.
+        let device = unsafe { T::Ptr::borrow((*file).private_data) };
+        // SAFETY: These are the arguments of this `poll` call.
+        let mut table = unsafe { PollTable::from_raw(file, table) };
+        // SAFETY: `file` is valid for the duration of this call.
+        T::poll(device, unsafe { File::from_raw(file) }, &mut table)
+    }
+}
+
+#[pinned_drop]
+impl<T: MiscDevice> PinnedDrop for MiscDeviceRegistration<T> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: `inner` is registered (type invariant). After this no new
+        // open can start; files still open pin the module, so they are all
+        // closed before a module's registration is dropped.
+        unsafe { bindings::misc_deregister(self.inner.get()) };
+    }
+}

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A wait queue that blocking reads sleep on and `poll()` registers with.
+//!
+//! Upstream's `PollCondVar` wraps a `CondVar` that sleeps with a lock guard
+//! held; 6.12 keeps the guard's unlock hook private, so [`PollCondVar`] uses
+//! the C `wait_event_interruptible()` protocol instead: the condition is a
+//! closure that takes whatever lock it needs, evaluated after the task is on
+//! the queue, so a wake-up between the check and `schedule()` is never lost.
+//! [`PollCondVar::notify_all`] may be called from any context, including
+//! hardirq.
+//!
+//! C header: [`include/linux/wait.h`](srctree/include/linux/wait.h)
+
+use crate::bindings;
+use kernel::{error::code::ERESTARTSYS, init::PinInit, prelude::*, types::Opaque};
+
+/// Creates a [`PollCondVar`] initialiser with a static lock class and a name.
+macro_rules! new_poll_condvar {
+    ($($name:literal)?) => {
+        $crate::compat::poll::PollCondVar::new(
+            ::kernel::optional_name!($($name)?),
+            ::kernel::static_lock_class!(),
+        )
+    };
+}
+pub(crate) use new_poll_condvar;
+
+/// A `wait_queue_head_t` usable for blocking waits and for `poll()`.
+///
+/// # Invariants
+///
+/// `wait_queue_head` is initialised.
+#[pin_data(PinnedDrop)]
+pub(crate) struct PollCondVar {
+    #[pin]
+    wait_queue_head: Opaque<bindings::wait_queue_head>,
+}
+
+// SAFETY: Wait queues may be used from any thread; they lock internally.
+unsafe impl Send for PollCondVar {}
+// SAFETY: As above, all operations take `&self` and lock internally.
+unsafe impl Sync for PollCondVar {}
+
+impl PollCondVar {
+    /// Initialises an empty wait queue.
+    pub(crate) fn new(
+        name: &'static CStr,
+        key: &'static kernel::sync::LockClassKey,
+    ) -> impl PinInit<Self> {
+        // INVARIANT: `__init_waitqueue_head` initialises the queue.
+        pin_init!(Self {
+            wait_queue_head <- Opaque::ffi_init(|slot| {
+                // SAFETY: `slot` is valid for writes and pinned; `name` and
+                // `key` are static.
+                unsafe { bindings::__init_waitqueue_head(slot, name.as_char_ptr(), crate::compat::lock_class_key_ptr(key)) }
+            }),
+        })
+    }
+
+    /// Sleeps interruptibly until `condition()` returns `true`.
+    ///
+    /// Returns the number of wake-ups after which the condition was still
+    /// false (spurious, or another reader won the race), or `ERESTARTSYS` if a
+    /// signal arrived first. Must be called from process context.
+    pub(crate) fn wait_interruptible(&self, mut condition: impl FnMut() -> bool) -> Result<u32> {
+        let wait = Opaque::<bindings::wait_queue_entry>::uninit();
+        let mut rechecks: u32 = 0;
+        // SAFETY: `wait` is a local that stays in place until `finish_wait()`.
+        unsafe { bindings::init_wait_entry(wait.get(), 0) };
+        let result = loop {
+            // SAFETY: The queue is initialised (type invariant), `wait` too.
+            let signal = unsafe {
+                bindings::prepare_to_wait_event(
+                    self.wait_queue_head.get(),
+                    wait.get(),
+                    bindings::TASK_INTERRUPTIBLE as i32,
+                )
+            };
+            if condition() {
+                break Ok(rechecks);
+            }
+            if signal != 0 {
+                break Err(ERESTARTSYS);
+            }
+            // SAFETY: Process context, task state set by `prepare_to_wait_event()`.
+            unsafe { bindings::schedule() };
+            rechecks += 1;
+        };
+        // SAFETY: Removes `wait` from the queue if it is still on it.
+        unsafe { bindings::finish_wait(self.wait_queue_head.get(), wait.get()) };
+        // The last wake-up, which made the condition true, was not spurious.
+        result.map(|n| n.saturating_sub(1))
+    }
+
+    /// Wakes every interruptible sleeper and poller. Any context.
+    pub(crate) fn notify_all(&self) {
+        // SAFETY: The queue is initialised (type invariant).
+        unsafe {
+            bindings::__wake_up(
+                self.wait_queue_head.get(),
+                bindings::TASK_INTERRUPTIBLE,
+                0,
+                core::ptr::null_mut(),
+            )
+        };
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for PollCondVar {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: The queue is initialised (type invariant). Pollers (epoll)
+        // may still be registered: `__wake_up_pollfree()` detaches them and
+        // the grace period waits until none can touch the queue any more.
+        unsafe {
+            bindings::__wake_up_pollfree(self.wait_queue_head.get());
+            bindings::synchronize_rcu();
+        }
+    }
+}
+
+/// The `poll_table` of one `poll()`/`select()`/`epoll` call.
+///
+/// # Invariants
+///
+/// `table` is the (possibly null) `poll_table` passed to `f_op->poll` and
+/// `file` the file being polled, both valid for `'a`.
+pub(crate) struct PollTable<'a> {
+    file: *mut bindings::file,
+    table: *mut bindings::poll_table_struct,
+    _p: core::marker::PhantomData<&'a ()>,
+}
+
+impl PollTable<'_> {
+    /// Wraps the arguments of `f_op->poll`.
+    ///
+    /// # Safety
+    ///
+    /// `file` and `table` must be the arguments of a running `f_op->poll` call
+    /// and the returned value must not outlive it.
+    pub(crate) unsafe fn from_raw(
+        file: *mut bindings::file,
+        table: *mut bindings::poll_table_struct,
+    ) -> Self {
+        // INVARIANT: Guaranteed by the caller.
+        Self {
+            file,
+            table,
+            _p: core::marker::PhantomData,
+        }
+    }
+
+    /// Registers the file with `cv`, so that [`PollCondVar::notify_all`]
+    /// re-polls it. Dropping `cv` detaches whoever is still registered.
+    pub(crate) fn register_wait(&mut self, cv: &PollCondVar) {
+        // SAFETY: `file` and `table` are valid (type invariant); the queue
+        // detaches its pollers before it is freed (see `PinnedDrop`).
+        unsafe { bindings::irqctx_poll_wait(self.file, cv.wait_queue_head.get(), self.table) };
+    }
+}

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Where code runs, as the kernel itself reports it.
+//!
+//! Every stage of every event carries a [`Context`] captured where it ran:
+//! the predicates `in_hardirq()`, `in_serving_softirq()`, `in_task()`, the raw
+//! `preempt_count()`, `irqs_disabled()`, the CPU, and `current`. In hardirq
+//! and softirq context `current` is whichever task was interrupted, which is
+//! why such code has no task of its own to put to sleep.
+
+use crate::bindings;
+
+/// A snapshot of the execution context.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Context {
+    /// `raw_smp_processor_id()`.
+    pub(crate) cpu: u32,
+    /// `preempt_count()`: hardirq, softirq and preemption-disable counts.
+    pub(crate) preempt_count: u32,
+    /// `in_hardirq()`.
+    pub(crate) hardirq: bool,
+    /// `in_serving_softirq()`.
+    pub(crate) softirq: bool,
+    /// `in_task()`.
+    pub(crate) task: bool,
+    /// `irqs_disabled()`.
+    pub(crate) irqs_off: bool,
+    /// `current->pid`.
+    pub(crate) pid: i32,
+    /// `current->comm`, NUL-padded.
+    pub(crate) comm: [u8; 16],
+}
+
+impl Context {
+    /// Captures the context of the caller.
+    pub(crate) fn capture() -> Self {
+        // SAFETY: These only read per-CPU state of the running CPU.
+        let (cpu, preempt_count, hardirq, softirq, task, irqs_off) = unsafe {
+            (
+                bindings::irqctx_raw_smp_processor_id(),
+                bindings::irqctx_preempt_count(),
+                bindings::irqctx_in_hardirq(),
+                bindings::irqctx_in_serving_softirq(),
+                bindings::irqctx_in_task(),
+                bindings::irqctx_irqs_disabled(),
+            )
+        };
+        // SAFETY: `current` is always a valid task; its pid does not change
+        // and `comm` is read racily by design (as `get_task_comm()` would).
+        let (pid, comm) = unsafe {
+            let task = bindings::get_current();
+            ((*task).pid, (*task).comm)
+        };
+        Self {
+            cpu,
+            preempt_count,
+            hardirq,
+            softirq,
+            task,
+            irqs_off,
+            pid,
+            comm,
+        }
+    }
+
+    /// The context's name: `hardirq`, `softirq` or `task`.
+    pub(crate) fn name(&self) -> &'static str {
+        if self.hardirq {
+            "hardirq"
+        } else if self.softirq {
+            "softirq"
+        } else if self.task {
+            "task"
+        } else {
+            "other"
+        }
+    }
+
+    /// `current->comm` up to its NUL, or `?` if it is not UTF-8.
+    pub(crate) fn comm(&self) -> &str {
+        let len = self.comm.iter().position(|&b| b == 0).unwrap_or(self.comm.len());
+        core::str::from_utf8(&self.comm[..len]).unwrap_or("?")
+    }
+}

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One-line wrappers for what bindgen cannot see (static inlines, macros),
+ * and the module parameters, which 6.12's Rust `module!` cannot declare.
+ * All logic is in the Rust code.
+ */
+#include <linux/hardirq.h>
+#include <linux/irqflags.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/preempt.h>
+#include <linux/smp.h>
+
+#include "helpers.h"
+
+struct module *irqctx_this_module(void) { return THIS_MODULE; }
+
+unsigned long irqctx_spin_lock_irqsave(spinlock_t *lock)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(lock, flags);
+	return flags;
+}
+
+void irqctx_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
+{
+	spin_unlock_irqrestore(lock, flags);
+}
+
+unsigned int irqctx_preempt_count(void) { return preempt_count(); }
+bool irqctx_in_hardirq(void) { return in_hardirq(); }
+bool irqctx_in_serving_softirq(void) { return in_serving_softirq(); }
+bool irqctx_in_task(void) { return in_task(); }
+bool irqctx_irqs_disabled(void) { return irqs_disabled(); }
+unsigned int irqctx_raw_smp_processor_id(void) { return raw_smp_processor_id(); }
+
+void irqctx_poll_wait(struct file *file, wait_queue_head_t *wq, poll_table *pt)
+{
+	poll_wait(file, wq, pt);
+}
+
+unsigned long irqctx_param_period_us = 100000;
+module_param_named(period_us, irqctx_param_period_us, ulong, 0444);
+MODULE_PARM_DESC(period_us, "hrtimer source period in microseconds at load (default 100000)");

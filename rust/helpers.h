@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One-line wrappers around the static inlines and macros the Rust code
+ * needs, as upstream's rust/helpers/ does. No logic lives here.
+ */
+#ifndef IRQCTX_HELPERS_H
+#define IRQCTX_HELPERS_H
+
+#include <linux/fs.h>
+#include <linux/poll.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+struct module *irqctx_this_module(void);
+
+unsigned long irqctx_spin_lock_irqsave(spinlock_t *lock);
+void irqctx_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags);
+
+unsigned int irqctx_preempt_count(void);
+bool irqctx_in_hardirq(void);
+bool irqctx_in_serving_softirq(void);
+bool irqctx_in_task(void);
+bool irqctx_irqs_disabled(void);
+unsigned int irqctx_raw_smp_processor_id(void);
+
+void irqctx_poll_wait(struct file *file, wait_queue_head_t *wq, poll_table *pt);
+
+/* Module parameters: 6.12's `module!` cannot declare them. */
+extern unsigned long irqctx_param_period_us;
+
+#endif /* IRQCTX_HELPERS_H */

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! irqctx: interrupt context made visible, testable and measurable.
+//!
+//! Interrupt sources run top halves in hardirq context; each records an event
+//! into a ring, wakes the readers of `/dev/irqctx` and defers the rest to a
+//! bottom half that reports the context it actually ran in. `cat` shows the
+//! events, `echo` drives the sources. See `Documentation/irqctx.rst`.
+
+use kernel::{alloc::flags::GFP_KERNEL, c_str, prelude::*, sync::Arc};
+
+mod bindings;
+mod bottom_half;
+mod command;
+mod compat;
+mod context;
+mod device;
+mod event;
+mod file;
+mod ratelimit;
+mod ring;
+mod sources;
+
+use compat::miscdevice::{MiscDeviceOptions, MiscDeviceRegistration};
+use device::IrqCtx;
+use file::IrqCtxFile;
+
+module! {
+    type: IrqCtxModule,
+    name: "irqctx",
+    author: "irqctx developers",
+    description: "Interrupt context made visible: sources, bottom halves, /dev/irqctx",
+    license: "GPL",
+}
+
+struct IrqCtxModule {
+    _misc: Pin<KBox<MiscDeviceRegistration<IrqCtxFile>>>,
+}
+
+/// The `period_us` module parameter (declared in `helpers.c`).
+fn param_period_us() -> u64 {
+    // SAFETY: Module parameters are written before `init` and read-only
+    // (0444) afterwards.
+    unsafe { core::ptr::addr_of!(bindings::irqctx_param_period_us).read() as u64 }
+}
+
+impl kernel::Module for IrqCtxModule {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let period_us = param_period_us();
+        if !(command::MIN_PERIOD_US..=command::MAX_PERIOD_US).contains(&period_us) {
+            pr_err!(
+                "period_us={period_us} out of range {}..={}\n",
+                command::MIN_PERIOD_US,
+                command::MAX_PERIOD_US
+            );
+            return Err(EINVAL);
+        }
+        let dev = Arc::pin_init(IrqCtx::new(period_us)?, GFP_KERNEL)?;
+        let misc = KBox::pin_init(
+            MiscDeviceRegistration::register(
+                MiscDeviceOptions {
+                    name: c_str!("irqctx"),
+                },
+                dev,
+            ),
+            GFP_KERNEL,
+        )?;
+        pr_info!("/dev/irqctx ready (hrtimer period {period_us} us, stopped)\n");
+        Ok(Self { _misc: misc })
+    }
+}
