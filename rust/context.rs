@@ -45,11 +45,12 @@ impl Context {
                 bindings::irqctx_irqs_disabled(),
             )
         };
-        // SAFETY: `current` is always a valid task; its pid does not change
-        // and `comm` is read racily by design (as `get_task_comm()` would).
-        let (pid, comm) = unsafe {
-            let task = bindings::get_current();
-            ((*task).pid, (*task).comm)
+        let mut comm = [0u8; 16];
+        // SAFETY: `current` is always a valid task; `comm` has room for
+        // `TASK_COMM_LEN` bytes, read racily by design (as `%s` of it would).
+        let pid = unsafe {
+            bindings::irqctx_current_comm(comm.as_mut_ptr());
+            bindings::irqctx_current_pid()
         };
         Self {
             cpu,

@@ -9,7 +9,9 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/preempt.h>
+#include <linux/sched.h>
 #include <linux/smp.h>
+#include <linux/string.h>
 
 #include "helpers.h"
 
@@ -34,6 +36,13 @@ bool irqctx_in_serving_softirq(void) { return in_serving_softirq(); }
 bool irqctx_in_task(void) { return in_task(); }
 bool irqctx_irqs_disabled(void) { return irqs_disabled(); }
 unsigned int irqctx_raw_smp_processor_id(void) { return raw_smp_processor_id(); }
+
+/*
+ * task_struct fields through C: the 6.12 kernel crate's bindgen layout of
+ * task_struct does not match C's in this configuration (Task::pid() reads 0).
+ */
+pid_t irqctx_current_pid(void) { return current->pid; }
+void irqctx_current_comm(char comm[TASK_COMM_LEN]) { memcpy(comm, current->comm, TASK_COMM_LEN); }
 
 void irqctx_poll_wait(struct file *file, wait_queue_head_t *wq, poll_table *pt)
 {

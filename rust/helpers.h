@@ -8,6 +8,7 @@
 
 #include <linux/fs.h>
 #include <linux/poll.h>
+#include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
@@ -22,6 +23,8 @@ bool irqctx_in_serving_softirq(void);
 bool irqctx_in_task(void);
 bool irqctx_irqs_disabled(void);
 unsigned int irqctx_raw_smp_processor_id(void);
+pid_t irqctx_current_pid(void);
+void irqctx_current_comm(char comm[TASK_COMM_LEN]);
 
 void irqctx_poll_wait(struct file *file, wait_queue_head_t *wq, poll_table *pt);
 

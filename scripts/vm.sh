@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the test kernel under QEMU (TCG, 2 CPUs, an edu device), run SCRIPT as
+# root in a busybox initramfs and exit with its exit status.
+#
+#   vm.sh [options] SCRIPT [FILE[:GUEST_PATH]]...
+#     -k BZIMAGE   kernel to boot (default: the cached test kernel)
+#     -t SECONDS   give up on a guest that has not finished (default 300)
+#     -l LOGFILE   keep the whole console here (default out/console.log)
+#     -a ARGS      extra kernel command line
+#     -q           do not stream the console, only keep the log
+#
+# The guest status comes from QEMU's isa-debug-exit device and is checked
+# against the marker line the guest prints. A panic, a hang past the timeout
+# or a guest that never reports is a failure (exit 125), with the console
+# tail shown.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kernel=; timeout=300; logfile=$IRQCTX_TOP/out/console.log; append=; quiet=0
+while getopts "k:t:l:a:q" opt; do
+	case $opt in
+	k) kernel=$OPTARG ;;
+	t) timeout=$OPTARG ;;
+	l) logfile=$OPTARG ;;
+	a) append=$OPTARG ;;
+	q) quiet=1 ;;
+	*) die "bad option (see the comment at the top of $0)" ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -ge 1 ] || die "usage: $0 [options] SCRIPT [FILE[:GUEST_PATH]]..."
+[ -n "$kernel" ] || kernel=$(kernel_build_dir)/arch/x86/boot/bzImage
+[ -f "$kernel" ] || die "no kernel at $kernel: run scripts/build-kernel.sh"
+
+mkdir -p "$(dirname "$logfile")"
+initrd=$(mktemp --suffix=.cpio)
+trap 'rm -f "$initrd"' EXIT
+"$IRQCTX_TOP/scripts/build-initramfs.sh" "$initrd" "$@"
+
+set +e
+timeout --foreground -k 5 "$timeout" \
+	qemu-system-x86_64 -accel tcg -smp 2 -m 512M -nodefaults -no-reboot \
+	-display none -serial stdio -monitor none \
+	-kernel "$kernel" -initrd "$initrd" \
+	-append "console=ttyS0 panic=-1 printk.devkmsg=on $append" \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	-device edu </dev/null |
+	tr -d '\r' | tee "$logfile" | { if [ "$quiet" = 1 ]; then cat >/dev/null; else cat; fi; }
+status=${PIPESTATUS[0]}
+set -e
+
+marker=$(sed -n 's/^IRQCTX-GUEST-EXIT: \([0-9]*\)$/\1/p' "$logfile" | tail -n1)
+guest_fail() {
+	log "guest failed: $1"
+	log "last console lines ($logfile):"
+	tail -n 30 "$logfile" | sed 's/^/    /' >&2
+	exit 125
+}
+case $status in
+124 | 137) guest_fail "no result within ${timeout}s (hung guest killed)" ;;
+esac
+if [ $((status % 2)) -eq 1 ] && [ -n "$marker" ] && [ $((status >> 1)) -eq "$marker" ]; then
+	exit "$marker"
+fi
+grep -q "Kernel panic" "$logfile" && guest_fail "kernel panic"
+[ -n "$marker" ] || guest_fail "the guest never reported a result (QEMU status $status)"
+guest_fail "QEMU status $status does not match the guest's marker $marker"
