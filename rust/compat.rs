@@ -23,7 +23,9 @@ use kernel::sync::LockClassKey;
 
 /// The C `struct lock_class_key` of `key` (`LockClassKey::as_ptr()` is
 /// crate-private in 6.12).
-pub(crate) fn lock_class_key_ptr(key: &'static LockClassKey) -> *mut crate::bindings::lock_class_key {
+pub(crate) fn lock_class_key_ptr(
+    key: &'static LockClassKey,
+) -> *mut crate::bindings::lock_class_key {
     // `LockClassKey` is a `#[repr(transparent)]` wrapper around
     // `Opaque<lock_class_key>`, which allows mutation through `&`.
     core::ptr::from_ref(key).cast_mut().cast()

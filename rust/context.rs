@@ -79,7 +79,11 @@ impl Context {
 
     /// `current->comm` up to its NUL, or `?` if it is not UTF-8.
     pub(crate) fn comm(&self) -> &str {
-        let len = self.comm.iter().position(|&b| b == 0).unwrap_or(self.comm.len());
+        let len = self
+            .comm
+            .iter()
+            .position(|&b| b == 0)
+            .unwrap_or(self.comm.len());
         core::str::from_utf8(&self.comm[..len]).unwrap_or("?")
     }
 }

@@ -100,7 +100,10 @@ impl Line {
 impl Write for Line {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         let end = self.len.checked_add(s.len()).ok_or(fmt::Error)?;
-        self.buf.get_mut(self.len..end).ok_or(fmt::Error)?.copy_from_slice(s.as_bytes());
+        self.buf
+            .get_mut(self.len..end)
+            .ok_or(fmt::Error)?
+            .copy_from_slice(s.as_bytes());
         self.len = end;
         Ok(())
     }
@@ -124,7 +127,13 @@ impl Record {
             Record::Event(ev) => ev,
         };
         let c = &ev.ctx;
-        write!(w, "seq={} src={} stage={}", ev.seq, ev.source.name(), ev.stage.name())?;
+        write!(
+            w,
+            "seq={} src={} stage={}",
+            ev.seq,
+            ev.source.name(),
+            ev.stage.name()
+        )?;
         if ev.stage != Stage::Top {
             write!(w, " top={} batch={}", ev.top_seq, ev.batch)?;
         }
@@ -142,8 +151,16 @@ impl Record {
         )?;
         // Keep the line splittable on spaces whatever the task is called.
         for ch in c.comm().chars() {
-            w.write_char(if ch.is_whitespace() || ch == '=' { '_' } else { ch })?;
+            w.write_char(if ch.is_whitespace() || ch == '=' {
+                '_'
+            } else {
+                ch
+            })?;
         }
-        writeln!(w, " t_ns={} delay_ns={} slept_ns={}", ev.t_ns, ev.delay_ns, ev.slept_ns)
+        writeln!(
+            w,
+            " t_ns={} delay_ns={} slept_ns={}",
+            ev.t_ns, ev.delay_ns, ev.slept_ns
+        )
     }
 }

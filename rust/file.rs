@@ -40,7 +40,11 @@ pub(crate) struct Reader {
 
 impl Reader {
     fn has_data(&self) -> bool {
-        self.dev.state.lock().ring.has_data(self.pos.load(Ordering::Relaxed))
+        self.dev
+            .state
+            .lock()
+            .ring
+            .has_data(self.pos.load(Ordering::Relaxed))
     }
 }
 

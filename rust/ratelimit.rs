@@ -14,7 +14,7 @@ pub(crate) struct RateLimit {
 
 fn jiffies() -> usize {
     // SAFETY: `jiffies` is always readable; a racy read is what C does too.
-    unsafe { core::ptr::addr_of!(crate::bindings::jiffies).read_volatile() as usize }
+    unsafe { core::ptr::addr_of!(crate::bindings::jiffies).read_volatile() }
 }
 
 impl RateLimit {

@@ -64,7 +64,12 @@ impl Ring {
             None
         } else if pos < self.oldest_seq() {
             let oldest = self.oldest_seq();
-            Some((Record::Lost { count: oldest - pos }, oldest))
+            Some((
+                Record::Lost {
+                    count: oldest - pos,
+                },
+                oldest,
+            ))
         } else {
             Some((Record::Event(self.slots[Self::slot(pos)]), pos + 1))
         }

@@ -9,7 +9,7 @@
 #     -t SECONDS   give up on a guest that has not finished (default 300)
 #     -l LOGFILE   keep the whole console here (default out/console.log)
 #     -a ARGS      extra kernel command line
-#     -q           do not stream the console, only keep the log
+#     -q           stream only from the guest script's start (boot log kept)
 #
 # The guest status comes from QEMU's isa-debug-exit device and is checked
 # against the marker line the guest prints. A panic, a hang past the timeout
@@ -47,7 +47,8 @@ timeout --foreground -k 5 "$timeout" \
 	-append "console=ttyS0 panic=-1 printk.devkmsg=on $append" \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-device edu </dev/null |
-	tr -d '\r' | tee "$logfile" | { if [ "$quiet" = 1 ]; then cat >/dev/null; else cat; fi; }
+	tr -d '\r' | tee "$logfile" |
+	if [ "$quiet" = 1 ]; then sed -u -n '/^IRQCTX-GUEST:/,$p'; else cat; fi
 status=${PIPESTATUS[0]}
 set -e
 

@@ -134,6 +134,11 @@ impl<T: HasHrTimer + HrTimerCallback + Sync> HrTimer<T> {
         unsafe { bindings::hrtimer_cancel(self.raw()) != 0 }
     }
 
+    /// Called by the C timer code on expiry.
+    ///
+    /// # Safety
+    ///
+    /// `timer` must be the `hrtimer` of a live `HrTimer<T>`.
     unsafe extern "C" fn trampoline(timer: *mut bindings::hrtimer) -> bindings::hrtimer_restart {
         // SAFETY: By the type invariant, `timer` is embedded in a `T` at
         // `T::OFFSET`, and `T` outlives every callback since dropping the

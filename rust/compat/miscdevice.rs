@@ -164,13 +164,23 @@ impl<T: MiscDevice> MiscDeviceRegistration<T> {
             open: Some(Self::open),
             release: Some(Self::release),
             read: if T::HAS_READ { Some(Self::read) } else { None },
-            write: if T::HAS_WRITE { Some(Self::write) } else { None },
+            write: if T::HAS_WRITE {
+                Some(Self::write)
+            } else {
+                None
+            },
             poll: if T::HAS_POLL { Some(Self::poll) } else { None },
             llseek: Some(bindings::noop_llseek),
             ..Default::default()
         }
     }
 
+    /// `f_op->open`.
+    ///
+    /// # Safety
+    ///
+    /// Called by `misc_open()` with a valid `inode` and `file` whose
+    /// `private_data` is the registered `miscdevice`.
     unsafe extern "C" fn open(inode: *mut bindings::inode, file: *mut bindings::file) -> i32 {
         // SAFETY: `misc_open()` set `private_data` to our `miscdevice`, which
         // is the `inner` field of a live registration (type invariant).
@@ -191,6 +201,11 @@ impl<T: MiscDevice> MiscDeviceRegistration<T> {
         }
     }
 
+    /// `f_op->release`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS on the last close of a file `open` succeeded on.
     unsafe extern "C" fn release(_inode: *mut bindings::inode, file: *mut bindings::file) -> i32 {
         // SAFETY: `private_data` came from `into_foreign()` in `open`, and this
         // is the last use of it.
@@ -200,6 +215,11 @@ impl<T: MiscDevice> MiscDeviceRegistration<T> {
         0
     }
 
+    /// `f_op->read`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS with a file `open` succeeded on and a user buffer.
     unsafe extern "C" fn read(
         file: *mut bindings::file,
         buf: *mut kernel::ffi::c_char,
@@ -217,6 +237,11 @@ impl<T: MiscDevice> MiscDeviceRegistration<T> {
         }
     }
 
+    /// `f_op->write`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS with a file `open` succeeded on and a user buffer.
     unsafe extern "C" fn write(
         file: *mut bindings::file,
         buf: *const kernel::ffi::c_char,
@@ -233,6 +258,11 @@ impl<T: MiscDevice> MiscDeviceRegistration<T> {
         }
     }
 
+    /// `f_op->poll`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS with a file `open` succeeded on and its poll table.
     unsafe extern "C" fn poll(
         file: *mut bindings::file,
         table: *mut bindings::poll_table_struct,

@@ -61,4 +61,3 @@ unsafe impl Backend for SpinLockIrqBackend {
         unsafe { bindings::irqctx_spin_unlock_irqrestore(ptr, *flags) }
     }
 }
-

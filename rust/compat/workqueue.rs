@@ -104,11 +104,17 @@ impl<T: HasWork<ID> + WorkCallback<ID> + Sync, const ID: u64> Work<T, ID> {
     /// Queues the work on `queue`; returns `false` if it was already pending
     /// (the pending run will see whatever this caller wanted to hand over).
     pub(crate) fn queue(&self, queue: &Queue) -> bool {
-        let queue = core::ptr::from_ref(queue).cast_mut().cast::<bindings::workqueue_struct>();
+        let queue = core::ptr::from_ref(queue)
+            .cast_mut()
+            .cast::<bindings::workqueue_struct>();
         // SAFETY: `Queue` wraps a live `workqueue_struct`; the work is
         // initialised (type invariant).
         unsafe {
-            bindings::queue_work_on(bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32, queue, self.work.get())
+            bindings::queue_work_on(
+                bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
+                queue,
+                self.work.get(),
+            )
         }
     }
 
@@ -121,11 +127,21 @@ impl<T: HasWork<ID> + WorkCallback<ID> + Sync, const ID: u64> Work<T, ID> {
         unsafe { bindings::cancel_work_sync(self.work.get()) }
     }
 
+    /// Called by a worker to run the work.
+    ///
+    /// # Safety
+    ///
+    /// `work` must be the `work_struct` of a live `Work<T, ID>`.
     unsafe extern "C" fn trampoline(work: *mut bindings::work_struct) {
         // SAFETY: By the type invariant `work` is embedded in a `T` at the
         // offset, and `T` outlives every run because dropping the work item
         // cancels it and waits.
-        let this = unsafe { &*work.cast::<u8>().sub(<T as HasWork<ID>>::OFFSET).cast::<T>() };
+        let this = unsafe {
+            &*work
+                .cast::<u8>()
+                .sub(<T as HasWork<ID>>::OFFSET)
+                .cast::<T>()
+        };
         <T as WorkCallback<ID>>::run(this)
     }
 }

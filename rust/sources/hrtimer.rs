@@ -31,7 +31,8 @@ impl HrTimerCallback for IrqCtx {
             ctx,
             ..Event::default()
         });
-        this.timer.forward_now(this.period_ns.load(Ordering::Relaxed));
+        this.timer
+            .forward_now(this.period_ns.load(Ordering::Relaxed));
         HrTimerRestart::Restart
     }
 }
@@ -51,7 +52,8 @@ impl IrqCtx {
 
     /// Sets the period; a running timer restarts with it at once.
     pub(crate) fn timer_set_period(&self, period_us: u64) {
-        self.period_ns.store(period_us as i64 * 1000, Ordering::Relaxed);
+        self.period_ns
+            .store(period_us as i64 * 1000, Ordering::Relaxed);
         if self.timer_on.load(Ordering::Relaxed) {
             self.timer_start();
         }

@@ -1,0 +1,203 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# irqctx selftests: run as root in the guest, next to irqctx.ko, irqctx_io
+# and the kernel's ktap_helpers.sh. KTAP on stdout, kselftest exit codes.
+#
+# Every test waits for events (lines read, a reader asleep, a refcount),
+# never for a fixed time; the only timeouts guard tests of something that
+# must NOT happen, and waits that would otherwise hang.
+
+DIR=$(dirname "$0")
+. "$DIR/ktap_helpers.sh"
+IO="$DIR/irqctx_io"
+DEV=/dev/irqctx
+TMP=$(mktemp -d)
+
+# The patterns of a kernel splat: none may appear on the correct paths.
+SPLATS='BUG:|WARNING:|INFO: (possible|inconsistent)|possible recursive locking|inconsistent lock state|Call Trace|Oops|general protection'
+
+ctl() { printf '%s\n' "$*" >"$DEV"; }
+
+# awk: field("key") is the value of key=value on the current line.
+AWK_FIELD='function field(k,   i) { for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }'
+
+
+load() {
+	insmod "$DIR/irqctx.ko" "$@" && [ -c "$DEV" ]
+}
+
+# The last $1 dmesg lines' worth of new messages since mark_dmesg.
+mark_dmesg() { DMESG_MARK=$(dmesg | wc -l); }
+new_dmesg() { dmesg | tail -n +$((DMESG_MARK + 1)); }
+
+# Wait (bounded) until command "$@" succeeds: for things that happen
+# asynchronously but surely, e.g. a reader reaching its sleep.
+wait_for() {
+	local i=0
+	while ! "$@"; do
+		i=$((i + 1))
+		[ $i -gt 5000 ] && return 1
+		usleep 1000
+	done
+}
+
+asleep() { grep -q '^[^)]*) S' "/proc/$1/stat" 2>/dev/null; }
+refcnt_is() { [ "$(cat /sys/module/irqctx/refcnt 2>/dev/null)" = "$1" ]; }
+
+# --- tests -----------------------------------------------------------------
+
+test_node() {
+	load || return 1
+	# crw------- root root: devtmpfs with the misc device's default mode.
+	ls -l "$DEV" | grep -q '^crw------- *1 0 *0 ' &&
+		grep -q ' irqctx$' /proc/misc
+}
+
+# Top halves must say hardirq, bottom halves task context in a kworker,
+# with plausible fields, in sequence.
+test_contexts() {
+	ctl period_us=10000
+	ctl start
+	"$IO" read -l 20 >"$TMP/ctx" || return 1
+	ctl stop
+	awk "$AWK_FIELD"'
+	NR == 1 { first = field("seq") + 0 }
+	{ seq = field("seq") + 0
+	  if (NR > 1 && seq != prev + 1) { print "gap at " seq; bad = 1 }
+	  prev = seq }
+	/ stage=top / {
+	  tops++; topseen[seq] = 1
+	  # preempt_count carries HARDIRQ_OFFSET (bits 16-19) in a hardirq.
+	  if (field("ctx") != "hardirq" || field("hardirq") != 1 || field("task") != 0 ||
+	      field("irqs_off") != 1 || field("delay_ns") < 0 || substr(field("preempt"), 6, 1) == "0") {
+		print "bad top: " $0; bad = 1 } }
+	/ stage=workqueue / {
+	  works++; top = field("top") + 0
+	  if (field("ctx") != "task" || field("task") != 1 || field("hardirq") != 0 ||
+	      field("softirq") != 0 || field("irqs_off") != 0 || field("preempt") != "0x00000000" ||
+	      field("comm") !~ /^kworker\// || field("pid") <= 0 ||
+	      field("slept_ns") < 1000000 || field("delay_ns") < 0 || field("batch") < 1 ||
+	      top >= seq || (top >= first && !(top in topseen))) { print "bad work: " $0; bad = 1 } }
+	END { if (tops < 5 || works < 5) { print "tops=" tops " works=" works; bad = 1 }; exit bad }
+	' "$TMP/ctx"
+}
+
+# Plain cat (and head) on the node, as a user would.
+test_cat() {
+	ctl start
+	cat "$DEV" | head -n 4 >"$TMP/cat"
+	ctl stop
+	[ "$(grep -c '^seq=[0-9]* src=hrtimer stage=' "$TMP/cat")" = 4 ]
+}
+
+test_nonblock() {
+	[ "$("$IO" read -n)" = "errno=EAGAIN (read: Resource temporarily unavailable)" ]
+}
+
+test_signal() {
+	[ "$("$IO" signal)" = errno=EINTR ]
+}
+
+# Reads return whole lines only, whatever the buffer size; a buffer too
+# small for one line gets EINVAL.
+test_bufsizes() {
+	"$IO" read -b 16 | grep -q '^errno=EINVAL' &
+	local small=$!
+	ctl period_us=1000
+	ctl start
+	wait $small || return 1
+	for size in 384 400 1000 4096 65536; do
+		"$IO" read -b $size -l 30 >"$TMP/buf" || { ctl stop; return 1; }
+		# Every line complete: it ends with the last field.
+		grep -v -q ' slept_ns=[0-9]*$' "$TMP/buf" && { ctl stop; return 1; }
+	done
+	ctl stop
+}
+
+test_period() {
+	ctl period_us=5000
+	ctl start
+	"$IO" read -l 60 | grep ' stage=top ' | head -n 20 >"$TMP/period"
+	ctl stop
+	ctl period_us=100000
+	# 20 expiries of a 5 ms timer: at least 19 * 5 ms apart in all (an
+	# hrtimer never fires early), and far less than the 100 ms default.
+	awk "$AWK_FIELD"'{ t[NR] = field("t_ns") }
+	END { span = t[NR] - t[1]; print "# " NR " expiries, span_ns=" span; exit !(NR == 20 && span >= 19 * 5000000 && span < 19 * 50000000) }' "$TMP/period"
+}
+
+test_bad_writes() {
+	mark_dmesg
+	local long
+	long=$(printf '%0300d' 0)
+	for w in bogus "period_us=abc" "period_us=1" "period_us=99999999999" "" \
+		"$long" "$(printf 'period_us=5000\nbogus')" "$(printf 'start\nstart\nstart\nstart\nstart\nstart\nstart\nstart\nstart')"; do
+		[ "$("$IO" write "$w" | cut -d' ' -f1)" = errno=EINVAL ] || { echo "# accepted: '$w'"; return 1; }
+	done
+	# Nothing changed: the timer did not start (nothing to read for 3
+	# periods of the default 100 ms), and the module still works after.
+	[ "$("$IO" poll 300)" = timeout ] || return 1
+	# At most one (rate-limited) log line for the whole burst.
+	[ "$(new_dmesg | grep -c 'irqctx: rejected write')" = 1 ] || return 1
+	ctl start
+	"$IO" read -l 2 >/dev/null || return 1
+	ctl stop
+}
+
+# A reader that falls behind the ring is told how many records it lost.
+test_lost() {
+	exec 3<"$DEV"
+	ctl period_us=500
+	ctl start
+	"$IO" read -l 600 >/dev/null   # meanwhile fd 3 falls 600 records behind
+	ctl stop
+	local first
+	first=$(dd bs=4096 count=1 <&3 2>/dev/null | head -n 1)
+	exec 3<&-
+	echo "# $first"
+	ctl period_us=100000
+	[ "${first%%=*}" = lost ] && [ "${first#lost=}" -ge 300 ]
+}
+
+# While a reader holds the device open, rmmod is refused and the reader
+# keeps working; right after the last close it succeeds, timer running.
+test_rmmod() {
+	"$IO" read -l 3 >"$TMP/rm" &
+	local reader=$!
+	wait_for refcnt_is 1 && wait_for asleep $reader || return 1
+	rmmod irqctx 2>/dev/null && return 1
+	[ -c "$DEV" ] && refcnt_is 1 || return 1
+	ctl period_us=2000
+	ctl start
+	wait $reader || return 1
+	[ "$(grep -c '^seq=' "$TMP/rm")" -ge 3 ] || return 1
+	# The timer is still firing and queueing work: unload now.
+	rmmod irqctx && [ ! -e /sys/module/irqctx ] && [ ! -e "$DEV" ] || return 1
+	load
+}
+
+test_no_splats() {
+	if dmesg | grep -E "$SPLATS" >"$TMP/splats"; then
+		sed 's/^/# /' "$TMP/splats"
+		return 1
+	fi
+}
+
+ktap_print_header
+ktap_set_plan 11
+ktap_test_result "module loads, /dev/irqctx is a root-only misc device" test_node
+[ -c "$DEV" ] || ktap_exit_fail_msg "no $DEV"
+ktap_test_result "top halves run in hardirq, workqueue stages in a kworker" test_contexts
+ktap_test_result "cat shows event lines" test_cat
+ktap_test_result "O_NONBLOCK read with nothing pending gets EAGAIN" test_nonblock
+ktap_test_result "a signal interrupts a blocked read" test_signal
+ktap_test_result "reads return whole lines; a too small buffer gets EINVAL" test_bufsizes
+ktap_test_result "period_us changes the hrtimer period at run time" test_period
+ktap_test_result "bad and oversized writes get EINVAL, change nothing, log once" test_bad_writes
+ktap_test_result "a reader that falls behind is told how many records it lost" test_lost
+ktap_test_result "rmmod refused while a reader is open, clean right after close" test_rmmod
+ktap_test_result "dmesg holds no BUG, WARNING, lockdep report or call trace" test_no_splats
+rmmod irqctx
+rm -rf "$TMP"
+ktap_finished
