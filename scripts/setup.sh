@@ -13,7 +13,7 @@ PACKAGES=(
 	linux-source-6.12					# the kernel we build
 	make bc bison flex libelf-dev libssl-dev cpio		# kernel build dependencies
 	busybox-static qemu-system-x86				# the guest: initramfs userland and the VM
-	qemu-system-common					# QEMU's docs, incl. the edu device spec
+	qemu-system-data					# QEMU data, incl. specs/edu.txt
 )
 
 mkdir -p "$IRQCTX_CACHE"
