@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Headers for the items rust/bindgen_parameters allowlists. */
+#include <linux/debugfs.h>
+#include <linux/irq_work.h>
 #include <linux/miscdevice.h>
+#include <linux/pci.h>
 
 #include "helpers.h"

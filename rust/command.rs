@@ -5,6 +5,8 @@
 //! A write is parsed completely before anything is applied: if any line is
 //! invalid the whole write fails with `EINVAL` and nothing changes.
 
+use crate::device::Bottom;
+
 /// Longest write accepted, in bytes; longer writes get `EINVAL`.
 pub(crate) const MAX_WRITE: usize = 256;
 
@@ -17,6 +19,9 @@ pub(crate) const MIN_PERIOD_US: u64 = 100;
 /// Longest hrtimer period (10 s).
 pub(crate) const MAX_PERIOD_US: u64 = 10_000_000;
 
+/// Most interrupts one `irq_work=` or `raise=` command triggers.
+pub(crate) const MAX_BURST: u32 = 1000;
+
 /// One command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Command {
@@ -26,6 +31,15 @@ pub(crate) enum Command {
     Stop,
     /// `period_us=N`: set the hrtimer period, effective at once.
     PeriodUs(u64),
+    /// `irq_work=N`: queue the irq_work N times, one after the other.
+    IrqWork(u32),
+    /// `raise=N`: make the edu device interrupt N times, one after the other.
+    Raise(u32),
+    /// `factorial=N`: have the edu device compute N! and interrupt.
+    Factorial(u32),
+    /// `bh=LIST`: the bottom halves top halves defer to, a mask of
+    /// `device::Bottom` (`bh=none` for none).
+    Bottoms(u32),
 }
 
 /// Why a write was rejected; `Display`ed in the (rate-limited) log line.
@@ -37,6 +51,10 @@ pub(crate) enum ParseError {
     Unknown,
     /// `period_us=` without a number in range.
     BadPeriod,
+    /// A count or argument out of its range.
+    BadNumber,
+    /// `bh=` with an unknown bottom half.
+    BadBottom,
     /// More than `MAX_COMMANDS` lines, or none at all.
     Count,
     /// Longer than `MAX_WRITE` bytes.
@@ -52,6 +70,12 @@ impl core::fmt::Display for ParseError {
                 f,
                 "period_us must be a number in {MIN_PERIOD_US}..={MAX_PERIOD_US}"
             ),
+            ParseError::BadNumber => write!(
+                f,
+                "irq_work= and raise= take 1..={MAX_BURST}, factorial= 0..={}",
+                crate::sources::edu::MAX_FACTORIAL
+            ),
+            ParseError::BadBottom => f.write_str("bh= takes workqueue,bh,thread or none"),
             ParseError::Count => write!(f, "expected 1 to {MAX_COMMANDS} commands"),
             ParseError::TooLong => write!(f, "longer than {MAX_WRITE} bytes"),
         }
@@ -71,6 +95,26 @@ impl Commands {
     }
 }
 
+fn number(n: &str, range: core::ops::RangeInclusive<u32>) -> Result<u32, ParseError> {
+    n.parse::<u32>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or(ParseError::BadNumber)
+}
+
+fn bottoms(list: &str) -> Result<u32, ParseError> {
+    if list == "none" {
+        return Ok(0);
+    }
+    list.split(',').try_fold(0, |mask, name| {
+        Bottom::ALL
+            .iter()
+            .find(|b| b.name() == name)
+            .map(|b| mask | *b as u32)
+            .ok_or(ParseError::BadBottom)
+    })
+}
+
 fn parse_line(line: &str) -> Result<Command, ParseError> {
     match line {
         "start" => Ok(Command::Start),
@@ -82,6 +126,12 @@ fn parse_line(line: &str) -> Result<Command, ParseError> {
                 .filter(|us| (MIN_PERIOD_US..=MAX_PERIOD_US).contains(us))
                 .map(Command::PeriodUs)
                 .ok_or(ParseError::BadPeriod),
+            Some(("irq_work", n)) => number(n, 1..=MAX_BURST).map(Command::IrqWork),
+            Some(("raise", n)) => number(n, 1..=MAX_BURST).map(Command::Raise),
+            Some(("factorial", n)) => {
+                number(n, 0..=crate::sources::edu::MAX_FACTORIAL).map(Command::Factorial)
+            }
+            Some(("bh", list)) => bottoms(list).map(Command::Bottoms),
             _ => Err(ParseError::Unknown),
         },
     }

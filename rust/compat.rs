@@ -12,9 +12,17 @@
 //! | [`hrtimer`]              | `kernel::time::hrtimer` (6.15)           |
 //! | [`spinlock_irq`]         | `kernel::sync::SpinLockIrq` (6.16)       |
 //! | [`workqueue`]            | `kernel::workqueue` with cancellation    |
+//! | [`irq`]                  | `kernel::irq::request` (6.17)            |
+//! | [`irq_work`]             | none yet                                 |
+//! | [`pci`]                  | `kernel::pci` (6.14), simplified         |
+//! | [`debugfs`]              | `kernel::debugfs` (6.17), simplified     |
 
+pub(crate) mod debugfs;
 pub(crate) mod hrtimer;
+pub(crate) mod irq;
+pub(crate) mod irq_work;
 pub(crate) mod miscdevice;
+pub(crate) mod pci;
 pub(crate) mod poll;
 pub(crate) mod spinlock_irq;
 pub(crate) mod workqueue;

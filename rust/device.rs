@@ -8,23 +8,69 @@
 //! the same CPU and spin on it forever. Nothing sleeps or copies to user space
 //! with it held; readers copy a record out and format it after unlocking.
 
+use crate::bindings;
 use crate::compat::{
     hrtimer::HrTimer,
+    irq_work::IrqWork,
     poll::{new_poll_condvar, PollCondVar},
     spinlock_irq::{new_spinlock_irq, SpinLockIrq},
     workqueue::{new_work, Work},
 };
-use crate::event::Event;
+use crate::context::Context;
+use crate::event::{Event, Source, Stage};
 use crate::ratelimit::RateLimit;
 use crate::ring::Ring;
-use core::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use kernel::{new_mutex, prelude::*, sync::Mutex};
+use crate::sources::edu::Edu;
+use core::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, Ordering};
+use kernel::{
+    alloc::flags::GFP_KERNEL,
+    new_mutex,
+    prelude::*,
+    sync::{Arc, Mutex},
+    time::Ktime,
+};
 
 /// The id of the workqueue bottom half's [`Work`] item.
 pub(crate) const WQ_WORK: u64 = 0;
+/// The id of the BH workqueue bottom half's [`Work`] item.
+pub(crate) const BH_WORK: u64 = 1;
 
-/// Top halves a deferred stage has yet to handle.
-#[derive(Default)]
+/// The bottom halves a top half can defer to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Bottom {
+    /// `system_wq`: a kworker, process context.
+    Workqueue = 1,
+    /// `system_bh_wq`: softirq context.
+    Bh = 2,
+    /// The interrupt's handler thread (edu only): process context.
+    Thread = 4,
+}
+
+impl Bottom {
+    /// Every bottom half.
+    pub(crate) const ALL: [Bottom; 3] = [Bottom::Workqueue, Bottom::Bh, Bottom::Thread];
+
+    /// Name in the `bh=` command and the statistics.
+    pub(crate) fn name(self) -> &'static str {
+        self.stage().name()
+    }
+
+    /// The stage name its records carry.
+    pub(crate) fn stage(self) -> Stage {
+        match self {
+            Bottom::Workqueue => Stage::Workqueue,
+            Bottom::Bh => Stage::Bh,
+            Bottom::Thread => Stage::Thread,
+        }
+    }
+
+    fn index(self) -> usize {
+        self.stage().index() - 1
+    }
+}
+
+/// Top halves a deferred stage has yet to handle, for one source.
+#[derive(Clone, Copy, Default)]
 pub(crate) struct Pending {
     /// The newest top half waiting.
     pub(crate) top_seq: u64,
@@ -34,38 +80,55 @@ pub(crate) struct Pending {
     pub(crate) batch: u32,
 }
 
-impl Pending {
-    fn add(&mut self, top_seq: u64, top_ns: i64) {
-        self.top_seq = top_seq;
-        self.top_ns = top_ns;
-        self.batch = self.batch.saturating_add(1);
-    }
+/// Count, minimum, sum and maximum of a stage's delays.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct DelayStats {
+    /// Records.
+    pub(crate) count: u64,
+    /// Smallest delay, ns.
+    pub(crate) min_ns: i64,
+    /// Largest delay, ns.
+    pub(crate) max_ns: i64,
+    /// Sum of delays, ns.
+    pub(crate) sum_ns: i64,
+}
 
-    /// Takes everything pending, leaving nothing.
-    pub(crate) fn take(&mut self) -> Pending {
-        core::mem::take(self)
+impl DelayStats {
+    fn add(&mut self, delay_ns: i64) {
+        if self.count == 0 || delay_ns < self.min_ns {
+            self.min_ns = delay_ns;
+        }
+        self.max_ns = self.max_ns.max(delay_ns);
+        self.sum_ns = self.sum_ns.saturating_add(delay_ns);
+        self.count += 1;
     }
 }
 
 /// Counters, all monotonic.
 #[derive(Default)]
 pub(crate) struct Stats {
-    /// Top halves recorded.
-    pub(crate) top: u64,
-    /// Deferred stages recorded.
-    pub(crate) deferred: u64,
-    /// Records readers lost because the ring overwrote them.
-    pub(crate) lost: u64,
+    /// Top halves recorded, per source.
+    pub(crate) top: [u64; Source::ALL.len()],
+    /// Delays per stage.
+    pub(crate) delay: [DelayStats; Stage::ALL.len()],
+    /// Edu interrupts that were not ours (shared INTx line).
+    pub(crate) irq_none: u64,
+    /// Files open.
+    pub(crate) readers: u64,
+    /// Times a reader went to sleep for lack of records.
+    pub(crate) sleeps: u64,
     /// Reader wake-ups after which there was still nothing to read.
     pub(crate) rechecks: u64,
+    /// Records readers lost because the ring overwrote them.
+    pub(crate) lost: u64,
 }
 
-/// Everything the top halves share with process context.
+/// Everything the top halves share with other contexts.
 pub(crate) struct State {
     /// The records readers see.
     pub(crate) ring: Ring,
-    /// Top halves the workqueue stage has not handled yet.
-    pub(crate) wq_pending: Pending,
+    /// Top halves each bottom half has not handled yet, per source.
+    pending: [[Pending; Source::ALL.len()]; Bottom::ALL.len()],
     /// Counters.
     pub(crate) stats: Stats,
 }
@@ -86,12 +149,26 @@ pub(crate) struct IrqCtx {
     pub(crate) timer_on: AtomicBool,
     /// The hrtimer period in ns.
     pub(crate) period_ns: AtomicI64,
+    /// The irq_work source (see `sources::irq_work`).
+    #[pin]
+    pub(crate) irq_work: IrqWork<IrqCtx>,
+    /// When the irq_work was queued (ns), for its delay.
+    pub(crate) irq_work_queued_ns: AtomicI64,
+    /// The edu device while one is bound; commands using it hold the lock,
+    /// so unbinding waits for them.
+    #[pin]
+    pub(crate) edu: Mutex<Option<Arc<Edu>>>,
+    /// The bottom halves top halves defer to, a mask of [`Bottom`]s.
+    bottoms: AtomicU32,
     /// The workqueue bottom half (see `bottom_half::workqueue`).
     #[pin]
     pub(crate) wq_work: Work<IrqCtx, WQ_WORK>,
-    /// Taken by the workqueue bottom half, which may sleep.
+    /// The BH workqueue bottom half (see `bottom_half::bh`).
     #[pin]
-    pub(crate) wq_mutex: Mutex<u64>,
+    pub(crate) bh_work: Work<IrqCtx, BH_WORK>,
+    /// Taken by the stages that may sleep, to prove they may.
+    #[pin]
+    sleep_mutex: Mutex<u64>,
     /// Limits the log line for rejected writes.
     pub(crate) bad_write_log: RateLimit,
 }
@@ -103,47 +180,133 @@ impl IrqCtx {
         Ok(try_pin_init!(Self {
             state <- new_spinlock_irq!(State {
                 ring,
-                wq_pending: Pending::default(),
+                pending: Default::default(),
                 stats: Stats::default(),
             }, "irqctx_state"),
             readers <- new_poll_condvar!("irqctx_readers"),
             timer <- HrTimer::new(),
             timer_on: AtomicBool::new(false),
             period_ns: AtomicI64::new(period_us as i64 * 1000),
+            irq_work <- IrqWork::new(),
+            irq_work_queued_ns: AtomicI64::new(0),
+            edu <- new_mutex!(None, "irqctx_edu"),
+            bottoms: AtomicU32::new(Bottom::Workqueue as u32),
             wq_work <- new_work!("irqctx_wq_work"),
-            wq_mutex <- new_mutex!(0, "irqctx_wq_mutex"),
+            bh_work <- new_work!("irqctx_bh_work"),
+            sleep_mutex <- new_mutex!(0, "irqctx_sleep_mutex"),
             bad_write_log: RateLimit::new(5000),
         }? Error))
     }
 
-    /// Records a top half and hands it to the bottom halves. Any context.
-    pub(crate) fn record_top(&self, ev: Event) {
+    /// Selects the bottom halves future top halves defer to.
+    pub(crate) fn set_bottoms(&self, mask: u32) {
+        self.bottoms.store(mask, Ordering::Relaxed);
+    }
+
+    /// The names of the selected bottom halves, for the statistics.
+    pub(crate) fn bottoms(&self) -> impl Iterator<Item = Bottom> {
+        let mask = self.bottoms.load(Ordering::Relaxed);
+        Bottom::ALL
+            .into_iter()
+            .filter(move |b| mask & *b as u32 != 0)
+    }
+
+    /// Records a top half and hands it to the selected bottom halves. Any
+    /// context. Returns whether the handler thread should run (edu only).
+    pub(crate) fn record_top(&self, ev: Event) -> bool {
+        let mut wake_thread = false;
+        let mut queue = [false; Bottom::ALL.len()];
         {
             let mut st = self.state.lock();
             let seq = st.ring.push(ev);
-            st.wq_pending.add(seq, ev.t_ns);
-            st.stats.top += 1;
+            st.stats.top[ev.source.index()] += 1;
+            st.stats.delay[Stage::Top.index()].add(ev.delay_ns);
+            for b in self.bottoms() {
+                if b == Bottom::Thread && ev.source != Source::Edu {
+                    continue;
+                }
+                let p = &mut st.pending[b.index()][ev.source.index()];
+                p.top_seq = seq;
+                p.top_ns = ev.t_ns;
+                p.batch = p.batch.saturating_add(1);
+                queue[b.index()] = true;
+            }
         }
         self.readers.notify_all();
-        self.wq_work.queue(kernel::workqueue::system());
+        if queue[Bottom::Workqueue.index()] {
+            self.wq_work.queue(kernel::workqueue::system());
+        }
+        if queue[Bottom::Bh.index()] {
+            // SAFETY: `system_bh_wq` is created at boot and never destroyed.
+            let bh = unsafe { kernel::workqueue::Queue::from_raw(bindings::system_bh_wq) };
+            self.bh_work.queue(bh);
+        }
+        if queue[Bottom::Thread.index()] {
+            wake_thread = true;
+        }
+        wake_thread
     }
 
-    /// Records a deferred stage. Any context.
-    pub(crate) fn record_stage(&self, ev: Event) {
+    /// Runs bottom half `b`'s stage: takes what is pending, lets `work` do
+    /// the stage's work (returning the ns it slept) and records one stage per
+    /// source that had top halves waiting.
+    pub(crate) fn run_stage(&self, b: Bottom, work: impl FnOnce() -> i64) {
+        // Top halves arriving from here on queue the stage again.
+        let pending = core::mem::take(&mut self.state.lock().pending[b.index()]);
+        if pending.iter().all(|p| p.batch == 0) {
+            // Queued again while running, and that run drained it already.
+            return;
+        }
+        let ctx = Context::capture();
+        let start = Ktime::ktime_get().to_ns();
+        let slept_ns = work();
         {
             let mut st = self.state.lock();
-            st.ring.push(ev);
-            st.stats.deferred += 1;
+            for (src, p) in Source::ALL.iter().zip(pending.iter()) {
+                if p.batch == 0 {
+                    continue;
+                }
+                let ev = Event {
+                    source: *src,
+                    stage: b.stage(),
+                    top_seq: p.top_seq,
+                    batch: p.batch,
+                    t_ns: start,
+                    delay_ns: start - p.top_ns,
+                    slept_ns,
+                    ctx,
+                    ..Event::default()
+                };
+                st.ring.push(ev);
+                st.stats.delay[b.stage().index()].add(ev.delay_ns);
+            }
         }
         self.readers.notify_all();
+    }
+
+    /// What the stages allowed to sleep do to prove it: take a mutex,
+    /// allocate with `GFP_KERNEL` and `msleep(1)`. Returns the ns it took.
+    /// Each of these is a bug in atomic context. Process context only.
+    pub(crate) fn sleep_briefly(&self) -> i64 {
+        let start = Ktime::ktime_get().to_ns();
+        let mut runs = self.sleep_mutex.lock();
+        *runs += 1;
+        let scratch = KVec::<u8>::with_capacity(4096, GFP_KERNEL);
+        // SAFETY: `msleep()` may be called from process context.
+        unsafe { bindings::msleep(1) };
+        drop(scratch);
+        drop(runs);
+        Ktime::ktime_get().to_ns() - start
     }
 
     /// Stops every source and bottom half and waits for them.
     fn quiesce(&self) {
         self.timer_on.store(false, Ordering::Relaxed);
         self.timer.cancel();
-        // The timer can no longer queue work: cancel what it queued.
+        self.irq_work.sync();
+        // Nothing can queue work any more: cancel what was queued.
         self.wq_work.cancel_sync();
+        self.bh_work.cancel_sync();
     }
 }
 
@@ -151,6 +314,32 @@ impl IrqCtx {
 impl PinnedDrop for IrqCtx {
     fn drop(self: Pin<&mut Self>) {
         // Callbacks use every field: stop them before any field is dropped.
+        // (The edu device is unbound before: its binding holds an `Arc`.)
         self.quiesce();
+    }
+}
+
+impl IrqCtx {
+    /// Carries out one (valid) command. Commands that trigger interrupts
+    /// sleep until they were handled.
+    pub(crate) fn execute(&self, cmd: crate::command::Command) -> Result {
+        use crate::command::Command;
+        match cmd {
+            Command::Start => self.timer_start(),
+            Command::Stop => self.timer_stop(),
+            Command::PeriodUs(us) => self.timer_set_period(us),
+            Command::IrqWork(n) => self.irq_work_trigger(n),
+            Command::Bottoms(mask) => self.set_bottoms(mask),
+            Command::Raise(n) => return self.with_edu(|edu| edu.raise(n)),
+            Command::Factorial(n) => return self.with_edu(|edu| edu.factorial(n).map(|_| ())),
+        }
+        Ok(())
+    }
+
+    /// Runs `f` on the bound edu device, holding it bound meanwhile;
+    /// `ENODEV` if there is none.
+    fn with_edu(&self, f: impl FnOnce(&Edu) -> Result) -> Result {
+        let edu = self.edu.lock();
+        f(edu.as_deref().ok_or(kernel::error::code::ENODEV)?)
     }
 }

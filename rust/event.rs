@@ -14,14 +14,28 @@ pub(crate) enum Source {
     /// The periodic hrtimer.
     #[default]
     Hrtimer,
+    /// An `irq_work` queued by a command (a self-IPI).
+    IrqWork,
+    /// The QEMU edu PCI device's interrupt.
+    Edu,
 }
 
 impl Source {
+    /// Every source, in `index()` order.
+    pub(crate) const ALL: [Source; 3] = [Source::Hrtimer, Source::IrqWork, Source::Edu];
+
     /// Name used in `src=`.
     pub(crate) fn name(self) -> &'static str {
         match self {
             Source::Hrtimer => "hrtimer",
+            Source::IrqWork => "irq_work",
+            Source::Edu => "edu",
         }
+    }
+
+    /// Position in [`Self::ALL`], for per-source tables.
+    pub(crate) fn index(self) -> usize {
+        self as usize
     }
 }
 
@@ -33,16 +47,52 @@ pub(crate) enum Stage {
     Top,
     /// A work item on a normal workqueue (process context).
     Workqueue,
+    /// A work item on the BH workqueue (softirq context).
+    Bh,
+    /// The interrupt's handler thread (process context).
+    Thread,
 }
 
 impl Stage {
+    /// Every stage, in `index()` order.
+    pub(crate) const ALL: [Stage; 4] = [Stage::Top, Stage::Workqueue, Stage::Bh, Stage::Thread];
+
     /// Name used in `stage=`.
     pub(crate) fn name(self) -> &'static str {
         match self {
             Stage::Top => "top",
             Stage::Workqueue => "workqueue",
+            Stage::Bh => "bh",
+            Stage::Thread => "thread",
         }
     }
+
+    /// Position in [`Self::ALL`], for per-stage tables.
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// What an edu interrupt reported.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum EduIrq {
+    /// Not an edu event.
+    #[default]
+    None,
+    /// The interrupt status register's value (raise register writes).
+    Raise {
+        /// `INTR_STATUS`.
+        status: u32,
+    },
+    /// A factorial computation finished.
+    Factorial {
+        /// `INTR_STATUS`.
+        status: u32,
+        /// The argument.
+        n: u32,
+        /// The device's result.
+        result: u32,
+    },
 }
 
 /// One record in the ring: a top half or a deferred stage.
@@ -68,6 +118,8 @@ pub(crate) struct Event {
     pub(crate) slept_ns: i64,
     /// Where the stage ran.
     pub(crate) ctx: Context,
+    /// For edu top halves: what the device reported.
+    pub(crate) edu: EduIrq,
 }
 
 /// A record as a reader sees it.
@@ -136,6 +188,13 @@ impl Record {
         )?;
         if ev.stage != Stage::Top {
             write!(w, " top={} batch={}", ev.top_seq, ev.batch)?;
+        }
+        match ev.edu {
+            EduIrq::None => {}
+            EduIrq::Raise { status } => write!(w, " status=0x{status:08x}")?,
+            EduIrq::Factorial { status, n, result } => {
+                write!(w, " status=0x{status:08x} n={n} result={result}")?
+            }
         }
         write!(
             w,

@@ -8,7 +8,7 @@
 //! returns as many whole lines as fit in the buffer, never part of one; a
 //! buffer too small for the next line gets `EINVAL`.
 
-use crate::command::{self, Command, MAX_WRITE};
+use crate::command::{self, MAX_WRITE};
 use crate::compat::{
     miscdevice::{File, MiscDevice},
     poll::PollTable,
@@ -54,7 +54,11 @@ impl MiscDevice for IrqCtxFile {
     type RegistrationData = Arc<IrqCtx>;
 
     fn open(dev: &Arc<IrqCtx>, _file: &File) -> Result<Pin<KBox<Reader>>> {
-        let start = dev.state.lock().ring.next_seq();
+        let start = {
+            let mut st = dev.state.lock();
+            st.stats.readers += 1;
+            st.ring.next_seq()
+        };
         KBox::pin_init(
             try_pin_init!(Reader {
                 dev: dev.clone(),
@@ -65,6 +69,10 @@ impl MiscDevice for IrqCtxFile {
         )
     }
 
+    fn release(reader: Pin<KBox<Reader>>, _file: &File) {
+        reader.dev.state.lock().stats.readers -= 1;
+    }
+
     fn read(reader: Pin<&Reader>, file: &File, mut buf: UserSliceWriter) -> Result<usize> {
         let dev = &reader.dev;
         let _serialised = reader.read_lock.lock();
@@ -72,6 +80,7 @@ impl MiscDevice for IrqCtxFile {
             if file.is_nonblocking() {
                 return Err(EAGAIN);
             }
+            dev.state.lock().stats.sleeps += 1;
             let rechecks = dev.readers.wait_interruptible(|| reader.has_data())?;
             dev.state.lock().stats.rechecks += u64::from(rechecks);
         }
@@ -120,11 +129,7 @@ impl MiscDevice for IrqCtxFile {
             EINVAL
         })?;
         for cmd in cmds.iter() {
-            match cmd {
-                Command::Start => dev.timer_start(),
-                Command::Stop => dev.timer_stop(),
-                Command::PeriodUs(us) => dev.timer_set_period(us),
-            }
+            dev.execute(cmd)?;
         }
         Ok(len)
     }

@@ -5,9 +5,11 @@
  * All logic is in the Rust code.
  */
 #include <linux/hardirq.h>
+#include <linux/irq_work.h>
 #include <linux/irqflags.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/pci.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/smp.h>
@@ -44,10 +46,28 @@ unsigned int irqctx_raw_smp_processor_id(void) { return raw_smp_processor_id(); 
 pid_t irqctx_current_pid(void) { return current->pid; }
 void irqctx_current_comm(char comm[TASK_COMM_LEN]) { memcpy(comm, current->comm, TASK_COMM_LEN); }
 
+void irqctx_init_irq_work(struct irq_work *work, void (*func)(struct irq_work *))
+{
+	init_irq_work(work, func);
+}
+
+const char *irqctx_pci_name(const struct pci_dev *pdev) { return pci_name(pdev); }
+void *irqctx_pci_get_drvdata(struct pci_dev *pdev) { return pci_get_drvdata(pdev); }
+struct pci_driver *irqctx_pci_driver_of(struct pci_dev *pdev) { return pdev->driver; }
+void irqctx_pci_set_drvdata(struct pci_dev *pdev, void *data) { pci_set_drvdata(pdev, data); }
+
 void irqctx_poll_wait(struct file *file, wait_queue_head_t *wq, poll_table *pt)
 {
 	poll_wait(file, wq, pt);
 }
+
+char *irqctx_param_edu_irq = "msi";
+module_param_named(edu_irq, irqctx_param_edu_irq, charp, 0444);
+MODULE_PARM_DESC(edu_irq, "edu device interrupt: msi (default) or intx (a shared legacy line)");
+
+bool irqctx_param_allow_misuse;
+module_param_named(allow_misuse, irqctx_param_allow_misuse, bool, 0444);
+MODULE_PARM_DESC(allow_misuse, "allow the misuse cases that produce kernel splats (default 0)");
 
 unsigned long irqctx_param_period_us = 100000;
 module_param_named(period_us, irqctx_param_period_us, ulong, 0444);

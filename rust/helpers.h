@@ -26,9 +26,19 @@ unsigned int irqctx_raw_smp_processor_id(void);
 pid_t irqctx_current_pid(void);
 void irqctx_current_comm(char comm[TASK_COMM_LEN]);
 
+struct irq_work;
+struct pci_dev;
+void irqctx_init_irq_work(struct irq_work *work, void (*func)(struct irq_work *));
+const char *irqctx_pci_name(const struct pci_dev *pdev);
+void *irqctx_pci_get_drvdata(struct pci_dev *pdev);
+struct pci_driver *irqctx_pci_driver_of(struct pci_dev *pdev);
+void irqctx_pci_set_drvdata(struct pci_dev *pdev, void *data);
+
 void irqctx_poll_wait(struct file *file, wait_queue_head_t *wq, poll_table *pt);
 
 /* Module parameters: 6.12's `module!` cannot declare them. */
 extern unsigned long irqctx_param_period_us;
+extern char *irqctx_param_edu_irq;
+extern bool irqctx_param_allow_misuse;
 
 #endif /* IRQCTX_HELPERS_H */

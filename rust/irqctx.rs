@@ -20,10 +20,16 @@ mod file;
 mod ratelimit;
 mod ring;
 mod sources;
+mod stats;
 
-use compat::miscdevice::{MiscDeviceOptions, MiscDeviceRegistration};
+use compat::{
+    debugfs,
+    miscdevice::{MiscDeviceOptions, MiscDeviceRegistration},
+    pci,
+};
 use device::IrqCtx;
 use file::IrqCtxFile;
+use sources::edu::{EduDriver, IrqMode};
 
 module! {
     type: IrqCtxModule,
@@ -33,8 +39,12 @@ module! {
     license: "GPL",
 }
 
+/// Dropped in field order: no new opens, no device, no debugfs, then the
+/// `IrqCtx` itself once nothing else holds it.
 struct IrqCtxModule {
     _misc: Pin<KBox<MiscDeviceRegistration<IrqCtxFile>>>,
+    _edu: Pin<KBox<pci::Registration<EduDriver>>>,
+    _debugfs: debugfs::Dir<IrqCtx>,
 }
 
 /// The `period_us` module parameter (declared in `helpers.c`).
@@ -42,6 +52,14 @@ fn param_period_us() -> u64 {
     // SAFETY: Module parameters are written before `init` and read-only
     // (0444) afterwards.
     unsafe { core::ptr::addr_of!(bindings::irqctx_param_period_us).read() as u64 }
+}
+
+/// The `edu_irq` module parameter (declared in `helpers.c`).
+fn param_edu_irq() -> Result<IrqMode> {
+    // SAFETY: As above; a charp parameter is a valid NUL-terminated string.
+    let s =
+        unsafe { CStr::from_char_ptr(core::ptr::addr_of!(bindings::irqctx_param_edu_irq).read()) };
+    IrqMode::from_param(s.as_bytes()).inspect_err(|_| pr_err!("edu_irq must be msi or intx\n"))
 }
 
 impl kernel::Module for IrqCtxModule {
@@ -55,7 +73,18 @@ impl kernel::Module for IrqCtxModule {
             );
             return Err(EINVAL);
         }
+        let edu_irq = param_edu_irq()?;
         let dev = Arc::pin_init(IrqCtx::new(period_us)?, GFP_KERNEL)?;
+
+        let debugfs = debugfs::Dir::new(c_str!("irqctx"), dev.clone());
+        debugfs.create_file::<{ stats::STATS }>(c_str!("stats"));
+        let edu = KBox::pin_init(
+            pci::Registration::register(c_str!("irqctx"), (dev.clone(), edu_irq)),
+            GFP_KERNEL,
+        )?;
+        if dev.edu.lock().is_none() {
+            pr_info!("no edu PCI device (1234:11e8): the edu source is unavailable\n");
+        }
         let misc = KBox::pin_init(
             MiscDeviceRegistration::register(
                 MiscDeviceOptions {
@@ -66,6 +95,10 @@ impl kernel::Module for IrqCtxModule {
             GFP_KERNEL,
         )?;
         pr_info!("/dev/irqctx ready (hrtimer period {period_us} us, stopped)\n");
-        Ok(Self { _misc: misc })
+        Ok(Self {
+            _misc: misc,
+            _edu: edu,
+            _debugfs: debugfs,
+        })
     }
 }

@@ -63,9 +63,27 @@ impl PollCondVar {
     /// Returns the number of wake-ups after which the condition was still
     /// false (spurious, or another reader won the race), or `ERESTARTSYS` if a
     /// signal arrived first. Must be called from process context.
-    pub(crate) fn wait_interruptible(&self, mut condition: impl FnMut() -> bool) -> Result<u32> {
+    pub(crate) fn wait_interruptible(&self, condition: impl FnMut() -> bool) -> Result<u32> {
+        self.wait(condition, None).map(|(_, rechecks)| rechecks)
+    }
+
+    /// Like [`Self::wait_interruptible`], giving up after `timeout` jiffies:
+    /// returns whether the condition became true.
+    pub(crate) fn wait_interruptible_timeout(
+        &self,
+        condition: impl FnMut() -> bool,
+        timeout: kernel::time::Jiffies,
+    ) -> Result<bool> {
+        self.wait(condition, Some(timeout)).map(|(met, _)| met)
+    }
+
+    fn wait(
+        &self,
+        mut condition: impl FnMut() -> bool,
+        mut timeout: Option<kernel::time::Jiffies>,
+    ) -> Result<(bool, u32)> {
         let wait = Opaque::<bindings::wait_queue_entry>::uninit();
-        let mut rechecks: u32 = 0;
+        let mut wakeups: u32 = 0;
         // SAFETY: `wait` is a local that stays in place until `finish_wait()`.
         unsafe { bindings::init_wait_entry(wait.get(), 0) };
         let result = loop {
@@ -78,19 +96,25 @@ impl PollCondVar {
                 )
             };
             if condition() {
-                break Ok(rechecks);
+                // The wake-up that made the condition true was not spurious.
+                break Ok((true, wakeups.saturating_sub(1)));
             }
             if signal != 0 {
                 break Err(ERESTARTSYS);
             }
-            // SAFETY: Process context, task state set by `prepare_to_wait_event()`.
-            unsafe { bindings::schedule() };
-            rechecks += 1;
+            match timeout {
+                Some(0) => break Ok((false, wakeups)),
+                // SAFETY: Process context, task state set by
+                // `prepare_to_wait_event()`.
+                Some(left) => timeout = Some(unsafe { bindings::schedule_timeout(left as _) } as _),
+                // SAFETY: As above.
+                None => unsafe { bindings::schedule() },
+            }
+            wakeups += 1;
         };
         // SAFETY: Removes `wait` from the queue if it is still on it.
         unsafe { bindings::finish_wait(self.wait_queue_head.get(), wait.get()) };
-        // The last wake-up, which made the condition true, was not spurious.
-        result.map(|n| n.saturating_sub(1))
+        result
     }
 
     /// Wakes every interruptible sleeper and poller. Any context.

@@ -23,7 +23,8 @@ impl HrTimerCallback for IrqCtx {
         if !this.timer_on.load(Ordering::Relaxed) {
             return HrTimerRestart::NoRestart;
         }
-        this.record_top(Event {
+        // The hrtimer has no handler thread: the result is always false.
+        let _ = this.record_top(Event {
             source: Source::Hrtimer,
             stage: Stage::Top,
             t_ns: now,

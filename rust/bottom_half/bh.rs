@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The BH workqueue bottom half: softirq context, must not sleep.
+//!
+//! `system_bh_wq` (`WQ_BH`, 6.9+) runs work items from the softirq, the
+//! modern replacement for tasklets: interrupts are enabled but the CPU is
+//! serving a softirq (`in_serving_softirq()`), `current` is whatever task
+//! was interrupted, and there is no task of the stage's own to put to sleep.
+
+use crate::compat::workqueue::{impl_has_work, WorkCallback};
+use crate::device::{Bottom, IrqCtx, BH_WORK};
+
+impl_has_work!(IrqCtx, 1, bh_work);
+
+impl WorkCallback<BH_WORK> for IrqCtx {
+    fn run(this: &Self) {
+        this.run_stage(Bottom::Bh, || 0);
+    }
+}

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Requesting an interrupt line with a hardirq handler and a handler thread.
+//!
+//! Shaped like upstream's `kernel::irq::ThreadedRegistration`: the handler
+//! data lives pinned inside the registration, its address is the `dev_id`
+//! cookie, and dropping the registration calls `free_irq()`, which waits for
+//! running handlers (hardirq and thread) to return.
+//!
+//! C header: [`include/linux/interrupt.h`](srctree/include/linux/interrupt.h)
+
+use crate::bindings;
+use core::marker::PhantomPinned;
+use kernel::{
+    error::to_result,
+    init::{pin_init_from_closure, PinInit},
+    prelude::*,
+};
+
+/// What a hardirq handler did.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ThreadedIrqReturn {
+    /// Not our interrupt (the line is shared with someone else).
+    None,
+    /// Handled completely.
+    Handled,
+    /// Handled; wake the handler thread for the rest.
+    WakeThread,
+}
+
+/// What a handler thread did.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IrqReturn {
+    /// Nothing to do. (Part of the C API; irqctx's thread always has work.)
+    #[allow(dead_code)]
+    None,
+    /// Handled.
+    Handled,
+}
+
+/// The two halves of a threaded interrupt handler.
+pub(crate) trait ThreadedHandler: Send + Sync {
+    /// Runs in hardirq context: must not sleep.
+    fn handle(&self) -> ThreadedIrqReturn;
+
+    /// Runs in the line's `irq/N-name` kernel thread: may sleep.
+    fn handle_threaded(&self) -> IrqReturn;
+}
+
+/// Request flags.
+pub(crate) mod flags {
+    /// The line may be shared with other devices (legacy INTx).
+    pub(crate) const SHARED: u64 = crate::bindings::IRQF_SHARED as u64;
+}
+
+/// A requested interrupt line.
+///
+/// # Invariants
+///
+/// `irq` is requested with `&handler` as cookie until `drop`.
+#[pin_data(PinnedDrop)]
+pub(crate) struct ThreadedRegistration<T: ThreadedHandler> {
+    irq: u32,
+    handler: T,
+    #[pin]
+    _pin: PhantomPinned,
+}
+
+impl<T: ThreadedHandler> ThreadedRegistration<T> {
+    /// Requests `irq` with `flags`, shown as `name` in `/proc/interrupts`.
+    pub(crate) fn register(
+        irq: u32,
+        flags: u64,
+        name: &'static CStr,
+        handler: T,
+    ) -> impl PinInit<Self, Error> {
+        // SAFETY: On success all fields are initialised and the cookie points
+        // to the pinned `handler`; on failure `handler` is dropped here.
+        unsafe {
+            pin_init_from_closure(move |slot: *mut Self| {
+                core::ptr::addr_of_mut!((*slot).irq).write(irq);
+                let cookie = core::ptr::addr_of_mut!((*slot).handler);
+                cookie.write(handler);
+                // INVARIANT: Requested with the pinned handler as cookie.
+                let ret = to_result(bindings::request_threaded_irq(
+                    irq,
+                    Some(Self::handle_trampoline),
+                    Some(Self::thread_trampoline),
+                    flags as _,
+                    name.as_char_ptr(),
+                    cookie.cast(),
+                ));
+                if ret.is_err() {
+                    core::ptr::drop_in_place(cookie);
+                }
+                ret
+            })
+        }
+    }
+
+    /// The Linux interrupt number.
+    pub(crate) fn irq(&self) -> u32 {
+        self.irq
+    }
+
+    /// # Safety
+    ///
+    /// `ptr` must be the cookie of a live registration.
+    unsafe extern "C" fn handle_trampoline(
+        _irq: i32,
+        ptr: *mut kernel::ffi::c_void,
+    ) -> bindings::irqreturn_t {
+        // SAFETY: The cookie is the pinned handler, alive until `free_irq()`
+        // has waited for this call.
+        let handler = unsafe { &*ptr.cast::<T>() };
+        match handler.handle() {
+            ThreadedIrqReturn::None => bindings::irqreturn_IRQ_NONE,
+            ThreadedIrqReturn::Handled => bindings::irqreturn_IRQ_HANDLED,
+            ThreadedIrqReturn::WakeThread => bindings::irqreturn_IRQ_WAKE_THREAD,
+        }
+    }
+
+    /// # Safety
+    ///
+    /// `ptr` must be the cookie of a live registration.
+    unsafe extern "C" fn thread_trampoline(
+        _irq: i32,
+        ptr: *mut kernel::ffi::c_void,
+    ) -> bindings::irqreturn_t {
+        // SAFETY: As in `handle_trampoline`.
+        let handler = unsafe { &*ptr.cast::<T>() };
+        match handler.handle_threaded() {
+            IrqReturn::None => bindings::irqreturn_IRQ_NONE,
+            IrqReturn::Handled => bindings::irqreturn_IRQ_HANDLED,
+        }
+    }
+}
+
+#[pinned_drop]
+impl<T: ThreadedHandler> PinnedDrop for ThreadedRegistration<T> {
+    fn drop(self: Pin<&mut Self>) {
+        let cookie = core::ptr::from_ref(&self.handler).cast_mut().cast();
+        // SAFETY: Requested with this cookie (type invariant). `free_irq()`
+        // waits for running handlers, after which `handler` may be dropped.
+        unsafe { bindings::free_irq(self.irq, cookie) };
+    }
+}

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! PCI drivers: registration, probe/remove, and RAII for what probe acquires.
+//!
+//! A [`Driver`] is registered by a pinned [`Registration`], which also owns
+//! data shared by all bound devices (handed to `probe`). `probe` returns the
+//! per-device data, kept in `drvdata` until `remove` drops it. The guards
+//! [`EnabledDevice`], [`Region`], [`IoMem`] and [`IrqVectors`] undo in their
+//! `Drop` what they acquired, so a driver releases everything in reverse
+//! order by declaring its fields in that order.
+//!
+//! C header: [`include/linux/pci.h`](srctree/include/linux/pci.h)
+
+use crate::bindings;
+use core::{marker::PhantomData, mem::offset_of};
+use kernel::{
+    error::{code::EINVAL, to_result},
+    init::{pin_init_from_closure, PinInit},
+    prelude::*,
+    types::{ForeignOwnable, Opaque},
+};
+
+/// A PCI device bound to a driver of this module.
+///
+/// # Invariants
+///
+/// `pdev` is a valid `struct pci_dev` for as long as the driver is bound,
+/// i.e. from `probe` until `remove` has dropped the per-device data, which is
+/// where every `Device` lives.
+#[derive(Clone, Copy)]
+pub(crate) struct Device {
+    pdev: *mut bindings::pci_dev,
+}
+
+// SAFETY: The C PCI API may be used from any thread.
+unsafe impl Send for Device {}
+// SAFETY: As above; `&Device` only allows calls that lock internally.
+unsafe impl Sync for Device {}
+
+impl Device {
+    /// `pci_name()`, e.g. `0000:00:02.0`.
+    pub(crate) fn name(&self) -> &CStr {
+        // SAFETY: The device is valid (type invariant); its name is a
+        // NUL-terminated string that lives as long as the device.
+        unsafe { CStr::from_char_ptr(bindings::irqctx_pci_name(self.pdev)) }
+    }
+
+    /// Enables the device (`pci_enable_device()`), disabled on drop.
+    pub(crate) fn enable(self) -> Result<EnabledDevice> {
+        // SAFETY: The device is valid (type invariant).
+        to_result(unsafe { bindings::pci_enable_device(self.pdev) })?;
+        Ok(EnabledDevice(self))
+    }
+
+    /// Claims BAR `bar` (`pci_request_region()`), released on drop.
+    pub(crate) fn request_region(self, bar: i32, name: &'static CStr) -> Result<Region> {
+        // SAFETY: The device is valid; `name` lives forever.
+        to_result(unsafe { bindings::pci_request_region(self.pdev, bar, name.as_char_ptr()) })?;
+        Ok(Region { dev: self, bar })
+    }
+
+    /// Maps the first `len` bytes of BAR `bar`, unmapped on drop.
+    pub(crate) fn iomap(self, bar: i32, len: usize) -> Result<IoMem> {
+        // SAFETY: The device is valid (type invariant).
+        let addr = unsafe { bindings::pci_iomap(self.pdev, bar, len as _) };
+        if addr.is_null() {
+            return Err(ENOMEM);
+        }
+        // INVARIANT: `addr` maps `len` bytes (`pci_iomap()` fails otherwise).
+        Ok(IoMem {
+            dev: self,
+            addr,
+            len,
+        })
+    }
+
+    /// Allocates exactly one interrupt vector of a kind in `flags`
+    /// (`PCI_IRQ_MSI`, `PCI_IRQ_INTX`), freed on drop.
+    pub(crate) fn alloc_irq_vector(self, flags: u32) -> Result<IrqVectors> {
+        // SAFETY: The device is valid (type invariant).
+        let n = unsafe { bindings::pci_alloc_irq_vectors(self.pdev, 1, 1, flags) };
+        to_result(n)?;
+        // SAFETY: As above; vector 0 exists now.
+        let irq = unsafe { bindings::pci_irq_vector(self.pdev, 0) };
+        to_result(irq)?;
+        Ok(IrqVectors {
+            dev: self,
+            irq: irq as u32,
+        })
+    }
+}
+
+/// An enabled device; `pci_disable_device()` on drop.
+pub(crate) struct EnabledDevice(Device);
+
+impl EnabledDevice {
+    /// Lets the device master the bus (`pci_set_master()`): needed for DMA
+    /// and for MSI, which is a memory write by the device. Undone on drop.
+    pub(crate) fn set_master(&self) {
+        // SAFETY: The device is enabled and bound.
+        unsafe { bindings::pci_set_master(self.0.pdev) };
+    }
+}
+
+impl Drop for EnabledDevice {
+    fn drop(&mut self) {
+        // SAFETY: Enabled by `Device::enable`, still bound.
+        unsafe {
+            bindings::pci_clear_master(self.0.pdev);
+            bindings::pci_disable_device(self.0.pdev);
+        }
+    }
+}
+
+/// A claimed BAR; `pci_release_region()` on drop.
+pub(crate) struct Region {
+    dev: Device,
+    bar: i32,
+}
+
+impl Drop for Region {
+    fn drop(&mut self) {
+        // SAFETY: Claimed by `Device::request_region`, still bound.
+        unsafe { bindings::pci_release_region(self.dev.pdev, self.bar) };
+    }
+}
+
+/// Allocated interrupt vectors; `pci_free_irq_vectors()` on drop, which must
+/// come after the interrupt was freed.
+pub(crate) struct IrqVectors {
+    dev: Device,
+    irq: u32,
+}
+
+impl IrqVectors {
+    /// The Linux interrupt number of vector 0.
+    pub(crate) fn irq(&self) -> u32 {
+        self.irq
+    }
+}
+
+impl Drop for IrqVectors {
+    fn drop(&mut self) {
+        // SAFETY: Allocated by `Device::alloc_irq_vector`, still bound.
+        unsafe { bindings::pci_free_irq_vectors(self.dev.pdev) };
+    }
+}
+
+/// A mapped MMIO window, accessed 32 bits at a time.
+///
+/// # Invariants
+///
+/// `addr` maps `len` bytes of a BAR of `dev` until `drop`.
+pub(crate) struct IoMem {
+    dev: Device,
+    addr: *mut kernel::ffi::c_void,
+    len: usize,
+}
+
+// SAFETY: MMIO accessors may be used from any context and thread.
+unsafe impl Send for IoMem {}
+// SAFETY: As above; every access is a single 32-bit MMIO operation.
+unsafe impl Sync for IoMem {}
+
+impl IoMem {
+    fn check(&self, offset: usize) -> Result<*mut kernel::ffi::c_void> {
+        if offset % 4 != 0 || offset.checked_add(4).is_none_or(|end| end > self.len) {
+            return Err(EINVAL);
+        }
+        // SAFETY: In bounds of the mapping (checked above).
+        Ok(unsafe { self.addr.cast::<u8>().add(offset).cast() })
+    }
+
+    /// `ioread32()` at `offset`; `EINVAL` outside the window.
+    pub(crate) fn read32(&self, offset: usize) -> Result<u32> {
+        let addr = self.check(offset)?;
+        // SAFETY: `addr` is an aligned address inside the mapping.
+        Ok(unsafe { bindings::ioread32(addr) })
+    }
+
+    /// `iowrite32()` at `offset`; `EINVAL` outside the window.
+    pub(crate) fn write32(&self, value: u32, offset: usize) -> Result {
+        let addr = self.check(offset)?;
+        // SAFETY: `addr` is an aligned address inside the mapping.
+        unsafe { bindings::iowrite32(value, addr) };
+        Ok(())
+    }
+}
+
+impl Drop for IoMem {
+    fn drop(&mut self) {
+        // SAFETY: Mapped by `Device::iomap` (type invariant), still bound.
+        unsafe { bindings::pci_iounmap(self.dev.pdev, self.addr) };
+    }
+}
+
+/// A PCI driver.
+pub(crate) trait Driver {
+    /// Data shared by all devices, owned by the [`Registration`].
+    type RegistrationData: Send + Sync;
+    /// Per-device data, kept from `probe` until `remove`.
+    type Data: Send + Sync + 'static;
+
+    /// The devices this driver binds to, terminated by an all-zero entry.
+    const ID_TABLE: &'static [bindings::pci_device_id];
+
+    /// Binds to `dev`.
+    fn probe(shared: &Self::RegistrationData, dev: Device) -> Result<Pin<KBox<Self::Data>>>;
+
+    /// Unbinds; dropping `data` releases the device.
+    fn remove(data: Pin<KBox<Self::Data>>) {
+        drop(data);
+    }
+}
+
+/// A registered PCI driver (`pci_unregister_driver()` on drop, which
+/// removes every bound device first).
+///
+/// # Invariants
+///
+/// `driver` is registered, pinned, until `drop`.
+#[pin_data(PinnedDrop)]
+pub(crate) struct Registration<T: Driver> {
+    #[pin]
+    driver: Opaque<bindings::pci_driver>,
+    data: T::RegistrationData,
+    _t: PhantomData<T>,
+}
+
+// SAFETY: Only used to unregister, from any thread.
+unsafe impl<T: Driver> Send for Registration<T> {}
+// SAFETY: `&self` only gives `&RegistrationData`, which is `Sync`.
+unsafe impl<T: Driver> Sync for Registration<T> {}
+
+impl<T: Driver> Registration<T> {
+    /// Registers the driver as `name`; `probe` may run before this returns.
+    pub(crate) fn register(
+        name: &'static CStr,
+        data: T::RegistrationData,
+    ) -> impl PinInit<Self, Error> {
+        // SAFETY: On success every field is initialised and the driver is
+        // registered from its final place; on failure `data` is dropped.
+        unsafe {
+            pin_init_from_closure(move |slot: *mut Self| {
+                core::ptr::addr_of_mut!((*slot).data).write(data);
+                core::ptr::addr_of_mut!((*slot)._t).write(PhantomData);
+                let drv = Opaque::raw_get(core::ptr::addr_of!((*slot).driver));
+                drv.write(bindings::pci_driver {
+                    name: name.as_char_ptr(),
+                    id_table: T::ID_TABLE.as_ptr(),
+                    probe: Some(Self::probe_callback),
+                    remove: Some(Self::remove_callback),
+                    ..Default::default()
+                });
+                // INVARIANT: Registered from its pinned place.
+                let ret = to_result(bindings::__pci_register_driver(
+                    drv,
+                    bindings::irqctx_this_module(),
+                    name.as_char_ptr(),
+                ));
+                if ret.is_err() {
+                    core::ptr::drop_in_place(core::ptr::addr_of_mut!((*slot).data));
+                }
+                ret
+            })
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the PCI core with a device matching `ID_TABLE`.
+    unsafe extern "C" fn probe_callback(
+        pdev: *mut bindings::pci_dev,
+        _id: *const bindings::pci_device_id,
+    ) -> i32 {
+        // SAFETY: While probing, `pdev->driver` is our registered driver,
+        // the `driver` field of a live `Registration`.
+        let reg = unsafe {
+            let drv = bindings::irqctx_pci_driver_of(pdev).cast::<u8>();
+            &*drv.sub(offset_of!(Self, driver)).cast::<Self>()
+        };
+        // INVARIANT: `pdev` is bound from now until `remove`.
+        match T::probe(&reg.data, Device { pdev }) {
+            Ok(data) => {
+                // SAFETY: `pdev` is valid; drvdata is ours until `remove`.
+                unsafe { bindings::irqctx_pci_set_drvdata(pdev, data.into_foreign().cast_mut()) };
+                0
+            }
+            Err(e) => e.to_errno(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the PCI core for a device `probe` succeeded on.
+    unsafe extern "C" fn remove_callback(pdev: *mut bindings::pci_dev) {
+        // SAFETY: drvdata was set from `into_foreign()` in `probe`; this is
+        // its last use.
+        let data =
+            unsafe { Pin::<KBox<T::Data>>::from_foreign(bindings::irqctx_pci_get_drvdata(pdev)) };
+        T::remove(data);
+    }
+}
+
+#[pinned_drop]
+impl<T: Driver> PinnedDrop for Registration<T> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: Registered (type invariant); this removes bound devices.
+        unsafe { bindings::pci_unregister_driver(self.driver.get()) };
+    }
+}

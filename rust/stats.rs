@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `/sys/kernel/debug/irqctx/stats`: counters and delays, one `key=value`
+//! line per item, e.g.
+//!
+//! ```text
+//! source=hrtimer top=120
+//! stage=workqueue count=118 min_ns=151000 avg_ns=402113 max_ns=2204554
+//! readers=1 sleeps=60 rechecks=0 lost=0 irq_none=0
+//! bottom_halves=workqueue,bh
+//! hrtimer=running period_us=10000
+//! edu=bound device=0000:00:02.0 irq=24 mode=msi
+//! ```
+
+use crate::compat::debugfs::Show;
+use crate::device::IrqCtx;
+use crate::event::{Source, Stage};
+use core::fmt::Write;
+use core::sync::atomic::Ordering;
+use kernel::{alloc::flags::GFP_KERNEL, prelude::*};
+
+/// `core::fmt::Write` into a `KVec<u8>`.
+struct Text<'a>(&'a mut KVec<u8>);
+
+impl Write for Text<'_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        self.0
+            .extend_from_slice(s.as_bytes(), GFP_KERNEL)
+            .map_err(|_| core::fmt::Error)
+    }
+}
+
+/// The id of the `stats` file.
+pub(crate) const STATS: u64 = 0;
+
+impl Show<STATS> for IrqCtx {
+    fn show(&self, out: &mut KVec<u8>) -> Result {
+        // Copy under the lock, format after: the lock disables interrupts.
+        let (top, delay, irq_none, readers, sleeps, rechecks, lost) = {
+            let st = self.state.lock();
+            let s = &st.stats;
+            (
+                s.top, s.delay, s.irq_none, s.readers, s.sleeps, s.rechecks, s.lost,
+            )
+        };
+        let mut w = Text(out);
+        let mut fmt = || -> core::fmt::Result {
+            for src in Source::ALL {
+                writeln!(w, "source={} top={}", src.name(), top[src.index()])?;
+            }
+            for stage in Stage::ALL {
+                let d = &delay[stage.index()];
+                let avg = if d.count > 0 {
+                    d.sum_ns / d.count as i64
+                } else {
+                    0
+                };
+                writeln!(
+                    w,
+                    "stage={} count={} min_ns={} avg_ns={avg} max_ns={}",
+                    stage.name(),
+                    d.count,
+                    d.min_ns,
+                    d.max_ns
+                )?;
+            }
+            writeln!(
+                w,
+                "readers={readers} sleeps={sleeps} rechecks={rechecks} lost={lost} irq_none={irq_none}"
+            )?;
+            w.write_str("bottom_halves=")?;
+            let mut sep = "";
+            for b in self.bottoms() {
+                write!(w, "{sep}{}", b.name())?;
+                sep = ",";
+            }
+            writeln!(w, "{}", if sep.is_empty() { "none" } else { "" })?;
+            let on = self.timer_on.load(Ordering::Relaxed);
+            writeln!(
+                w,
+                "hrtimer={} period_us={}",
+                if on { "running" } else { "stopped" },
+                self.period_ns.load(Ordering::Relaxed) / 1000
+            )?;
+            match self.edu.lock().as_deref() {
+                Some(edu) => edu.describe(&mut w),
+                None => writeln!(w, "edu=absent"),
+            }
+        };
+        fmt().map_err(|_| ENOMEM)
+    }
+}
