@@ -164,7 +164,7 @@ unsafe impl Sync for IoMem {}
 
 impl IoMem {
     fn check(&self, offset: usize) -> Result<*mut kernel::ffi::c_void> {
-        if offset % 4 != 0 || offset.checked_add(4).is_none_or(|end| end > self.len) {
+        if offset % 4 != 0 || offset.checked_add(4).map_or(true, |end| end > self.len) {
             return Err(EINVAL);
         }
         // SAFETY: In bounds of the mapping (checked above).
