@@ -103,6 +103,11 @@ impl<T: ThreadedHandler> ThreadedRegistration<T> {
         self.irq
     }
 
+    /// The handler data.
+    pub(crate) fn handler(&self) -> &T {
+        &self.handler
+    }
+
     /// # Safety
     ///
     /// `ptr` must be the cookie of a live registration.

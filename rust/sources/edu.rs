@@ -29,7 +29,7 @@ use crate::compat::{
 use crate::context::Context;
 use crate::device::{Bottom, IrqCtx};
 use crate::event::{EduIrq, Event, Source, Stage};
-use core::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
 use kernel::{
     alloc::flags::GFP_KERNEL,
     c_str,
@@ -115,6 +115,8 @@ pub(crate) struct Edu {
     fact_result: AtomicU32,
     /// Factorial interrupts handled.
     facts: AtomicU64,
+    /// Set when unbinding starts: commands stop at once with `ENODEV`.
+    unbinding: AtomicBool,
     /// Commands wait here for their interrupt.
     #[pin]
     done: PollCondVar,
@@ -132,21 +134,33 @@ impl Edu {
         )
     }
 
-    fn wait_done(&self, cond: impl FnMut() -> bool) -> Result {
-        if self
+    fn wait_done(&self, mut cond: impl FnMut() -> bool) -> Result {
+        let gone = || self.unbinding.load(Ordering::Acquire);
+        let met = self
             .done
-            .wait_interruptible_timeout(cond, msecs_to_jiffies(IRQ_TIMEOUT_MS))?
-        {
+            .wait_interruptible_timeout(|| gone() || cond(), msecs_to_jiffies(IRQ_TIMEOUT_MS))?;
+        if gone() {
+            Err(ENODEV)
+        } else if met {
             Ok(())
         } else {
             Err(Error::from_errno(-(bindings::ETIMEDOUT as i32)))
         }
     }
 
+    /// Makes commands in progress give up, before unbinding waits for them.
+    fn start_unbinding(&self) {
+        self.unbinding.store(true, Ordering::Release);
+        self.done.notify_all();
+    }
+
     /// Raises `n` interrupts, each after the previous one was handled, so
     /// that `/proc/interrupts` grows by exactly `n`.
     pub(crate) fn raise(&self, n: u32) -> Result {
         for _ in 0..n {
+            if self.unbinding.load(Ordering::Acquire) {
+                return Err(ENODEV);
+            }
             let before = self.raises.load(Ordering::Acquire);
             self.raised_ns
                 .store(Ktime::ktime_get().to_ns(), Ordering::Release);
@@ -242,8 +256,9 @@ pub(crate) struct EduBinding {
 #[pinned_drop]
 impl PinnedDrop for EduBinding {
     fn drop(self: Pin<&mut Self>) {
-        // Unpublish, waiting for commands that use the device; then the
+        // Stop commands in progress, unpublish (waiting for them), then the
         // fields drop in order: free_irq, vectors, region, device.
+        self.irq.handler().start_unbinding();
         let edu = self.ctx.edu.lock().take();
         drop(edu);
         pr_info!("edu: unbound, irq {} freed\n", self.irq.irq());
@@ -319,6 +334,7 @@ impl pci::Driver for EduDriver {
                 fact_n: AtomicU32::new(0),
                 fact_result: AtomicU32::new(0),
                 facts: AtomicU64::new(0),
+                unbinding: AtomicBool::new(false),
                 done <- new_poll_condvar!("irqctx_edu_done"),
             }),
             GFP_KERNEL,
