@@ -248,9 +248,9 @@ impl IrqCtx {
     }
 
     /// Runs bottom half `b`'s stage: takes what is pending, lets `work` do
-    /// the stage's work (returning the ns it slept) and records one stage per
-    /// source that had top halves waiting.
-    pub(crate) fn run_stage(&self, b: Bottom, work: impl FnOnce() -> i64) {
+    /// the stage's work (returning the ns it slept and the context switches
+    /// it made) and records one stage per source that had top halves waiting.
+    pub(crate) fn run_stage(&self, b: Bottom, work: impl FnOnce() -> (i64, u64)) {
         // Top halves arriving from here on queue the stage again.
         let pending = core::mem::take(&mut self.state.lock().pending[b.index()]);
         if pending.iter().all(|p| p.batch == 0) {
@@ -259,7 +259,7 @@ impl IrqCtx {
         }
         let ctx = Context::capture();
         let start = Ktime::ktime_get().to_ns();
-        let slept_ns = work();
+        let (slept_ns, nvcsw) = work();
         {
             let mut st = self.state.lock();
             for (src, p) in Source::ALL.iter().zip(pending.iter()) {
@@ -274,6 +274,7 @@ impl IrqCtx {
                     t_ns: start,
                     delay_ns: start - p.top_ns,
                     slept_ns,
+                    nvcsw,
                     ctx,
                     ..Event::default()
                 };
@@ -285,10 +286,13 @@ impl IrqCtx {
     }
 
     /// What the stages allowed to sleep do to prove it: take a mutex,
-    /// allocate with `GFP_KERNEL` and `msleep(1)`. Returns the ns it took.
-    /// Each of these is a bug in atomic context. Process context only.
-    pub(crate) fn sleep_briefly(&self) -> i64 {
-        let start = Ktime::ktime_get().to_ns();
+    /// allocate with `GFP_KERNEL` and `msleep(1)`. Returns the ns it took and
+    /// the voluntary context switches it made. Each of these is a bug in
+    /// atomic context. Process context only.
+    pub(crate) fn sleep_briefly(&self) -> (i64, u64) {
+        // SAFETY: Reads a counter of `current`, which only `current` changes.
+        let nvcsw = || unsafe { bindings::irqctx_current_nvcsw() } as u64;
+        let (start, switches) = (Ktime::ktime_get().to_ns(), nvcsw());
         let mut runs = self.sleep_mutex.lock();
         *runs += 1;
         let scratch = KVec::<u8>::with_capacity(4096, GFP_KERNEL);
@@ -296,7 +300,7 @@ impl IrqCtx {
         unsafe { bindings::msleep(1) };
         drop(scratch);
         drop(runs);
-        Ktime::ktime_get().to_ns() - start
+        (Ktime::ktime_get().to_ns() - start, nvcsw() - switches)
     }
 
     /// Stops every source and bottom half and waits for them.

@@ -114,8 +114,12 @@ pub(crate) struct Event {
     /// Top half: from the programmed expiry (or the raise) to the handler;
     /// deferred stage: from the top half to this stage.
     pub(crate) delay_ns: i64,
-    /// Time the stage spent sleeping, in ns (0 for stages that cannot).
+    /// Time the stage spent in calls that sleep, in ns (0 for stages that
+    /// must not sleep).
     pub(crate) slept_ns: i64,
+    /// Voluntary context switches of `current` during those calls: proof
+    /// that the stage really slept.
+    pub(crate) nvcsw: u64,
     /// Where the stage ran.
     pub(crate) ctx: Context,
     /// For edu top halves: what the device reported.
@@ -218,8 +222,8 @@ impl Record {
         }
         writeln!(
             w,
-            " t_ns={} delay_ns={} slept_ns={}",
-            ev.t_ns, ev.delay_ns, ev.slept_ns
+            " t_ns={} delay_ns={} slept_ns={} nvcsw={}",
+            ev.t_ns, ev.delay_ns, ev.slept_ns, ev.nvcsw
         )
     }
 }

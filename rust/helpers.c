@@ -44,6 +44,7 @@ unsigned int irqctx_raw_smp_processor_id(void) { return raw_smp_processor_id(); 
  * task_struct does not match C's in this configuration (Task::pid() reads 0).
  */
 pid_t irqctx_current_pid(void) { return current->pid; }
+unsigned long irqctx_current_nvcsw(void) { return current->nvcsw; }
 void irqctx_current_comm(char comm[TASK_COMM_LEN]) { memcpy(comm, current->comm, TASK_COMM_LEN); }
 
 void irqctx_init_irq_work(struct irq_work *work, void (*func)(struct irq_work *))

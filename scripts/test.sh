@@ -40,7 +40,8 @@ run_guest() {
 	set +e
 	scripts/vm.sh -q -t 600 -l out/console.log -a "loglevel=4" \
 		scripts/selftests/irqctx/run_guest.sh \
-		irqctx.ko scripts/selftests/irqctx/irqctx_test.sh \
+		irqctx.ko scripts/selftests/irqctx/lib.sh \
+		scripts/selftests/irqctx/irqctx_test.sh scripts/selftests/irqctx/irqctx_sources_test.sh \
 		scripts/selftests/irqctx/irqctx_io scripts/selftests/irqctx/Makefile \
 		"$kselftest/ktap_helpers.sh"
 	guest_status=$?

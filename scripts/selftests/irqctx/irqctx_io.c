@@ -4,10 +4,14 @@
  * (O_NONBLOCK reads, exact buffer sizes, signals into a blocked read, poll).
  * Prints what happened: data, "errno=NAME" or "pollin"/"timeout".
  *
- *   irqctx_io read [-n] [-b BUFSIZE] [-l MINLINES]
+ *   irqctx_io read [-n] [-b BUFSIZE] [-l MINLINES] [-u REGEX]
  *   irqctx_io write TEXT
  *   irqctx_io signal
  *   irqctx_io poll TIMEOUT_MS
+ *   irqctx_io epoll TIMEOUT_MS
+ *
+ * read stops after MINLINES lines, or with -u after a line matching the
+ * extended regular expression REGEX (and what the same read() returned).
  *
  * Exit status: 0 as expected, 1 a system call failed (errno printed),
  * 2 a protocol violation (a read returned part of a line), 3 usage.
@@ -15,10 +19,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -61,22 +67,26 @@ static int do_read(int argc, char **argv)
 {
 	size_t bufsize = 4096;
 	long minlines = 1, lines = 0;
-	int flags = 0, opt, fd;
-	char *buf;
+	int flags = 0, opt, fd, matched = 0;
+	regex_t until;
+	char *buf, *until_re = NULL;
 
-	while ((opt = getopt(argc, argv, "nb:l:")) != -1) {
+	while ((opt = getopt(argc, argv, "nb:l:u:")) != -1) {
 		switch (opt) {
 		case 'n': flags |= O_NONBLOCK; break;
 		case 'b': bufsize = strtoul(optarg, NULL, 0); break;
 		case 'l': minlines = strtol(optarg, NULL, 0); break;
+		case 'u': until_re = optarg; minlines = -1; break;
 		default: return 3;
 		}
 	}
+	if (until_re && regcomp(&until, until_re, REG_EXTENDED | REG_NOSUB))
+		return 3;
 	buf = malloc(bufsize + 1);
 	if (!buf)
 		return 1;
 	fd = open_dev(flags);
-	while (lines < minlines) {
+	while (until_re ? !matched : lines < minlines) {
 		ssize_t n = read(fd, buf, bufsize);
 
 		if (n < 0)
@@ -86,8 +96,13 @@ static int do_read(int argc, char **argv)
 			return 2;
 		}
 		fwrite(buf, 1, n, stdout);
-		for (ssize_t i = 0; i < n; i++)
-			lines += buf[i] == '\n';
+		for (char *line = buf, *end; line < buf + n; line = end + 1) {
+			end = memchr(line, '\n', buf + n - line);
+			*end = 0;
+			lines++;
+			if (until_re && !regexec(&until, line, 0, NULL, 0))
+				matched = 1;
+		}
 	}
 	return 0;
 }
@@ -164,6 +179,20 @@ static int do_poll(int timeout_ms)
 	return 0;
 }
 
+static int do_epoll(int timeout_ms)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, out;
+	int fd = open_dev(0), ep = epoll_create1(0), n;
+
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev))
+		return fail("epoll");
+	n = epoll_wait(ep, &out, 1, timeout_ms);
+	if (n < 0)
+		return fail("epoll_wait");
+	printf("%s\n", n && (out.events & EPOLLIN) ? "pollin" : "timeout");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -175,6 +204,8 @@ int main(int argc, char **argv)
 		return do_signal();
 	if (argc == 3 && !strcmp(argv[1], "poll"))
 		return do_poll(atoi(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "epoll"))
+		return do_epoll(atoi(argv[2]));
 	fprintf(stderr, "usage: see the comment at the top of irqctx_io.c\n");
 	return 3;
 }

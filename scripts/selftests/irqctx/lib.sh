@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers shared by the irqctx selftests (sourced in the guest).
+
+DIR=$(dirname "$0")
+. "$DIR/ktap_helpers.sh"
+IO="$DIR/irqctx_io"
+DEV=/dev/irqctx
+TMP=$(mktemp -d)
+
+# The patterns of a kernel splat: none may appear on the correct paths.
+SPLATS='BUG:|WARNING:|INFO: (possible|inconsistent)|possible recursive locking|inconsistent lock state|Call Trace|Oops|general protection'
+
+ctl() { printf '%s\n' "$*" >"$DEV"; }
+
+# awk: field("key") is the value of key=value on the current line, as a
+# string; num("key") the same as a number (compare numbers with num()).
+AWK_FIELD='function field(k,   i) { for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }
+function num(k) { return field(k) + 0 }'
+
+
+load() {
+	insmod "$DIR/irqctx.ko" "$@" && [ -c "$DEV" ]
+}
+
+# Kernel messages logged since the last mark_dmesg.
+mark_dmesg() { DMESG_MARK=$(dmesg | wc -l); }
+new_dmesg() { dmesg | tail -n +$((DMESG_MARK + 1)); }
+
+# Wait (bounded) until command "$@" succeeds: for things that happen
+# asynchronously but surely, e.g. a reader reaching its sleep.
+wait_for() {
+	local i=0
+	while ! "$@"; do
+		i=$((i + 1))
+		[ $i -gt 5000 ] && return 1
+		usleep 1000
+	done
+}
+
+asleep() { grep -q '^[^)]*) S' "/proc/$1/stat" 2>/dev/null; }
+refcnt_is() { [ "$(cat /sys/module/irqctx/refcnt 2>/dev/null)" = "$1" ]; }
+
+# A background reader, started before what it should see: "$@" are
+# irqctx_io read options; the output goes to $1.
+# Waits until the reader is asleep in read(), so nothing is missed.
+start_reader() {
+	local out=$1; shift
+	"$IO" read "$@" >"$out" &
+	READER=$!
+	wait_for asleep $READER
+}
+
+# Waits (bounded) for the background reader to finish successfully.
+wait_reader() {
+	local i=0
+	while kill -0 $READER 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 10000 ] && { kill $READER; echo "# reader timed out"; return 1; }
+		usleep 1000
+	done
+	wait $READER
+}
+
+# Checks that every line of file $1 ran where its stage must run; $2 is the
+# edu interrupt number (the handler thread is irq/$2-irqctx). Prints the
+# offending lines.
+check_contexts() {
+	awk -v irq="${2:-}" "$AWK_FIELD"'
+	function bad(why) { print "# " why ": " $0; failed = 1 }
+	/^lost=/ { next }
+	/ stage=top / {
+		# preempt_count carries HARDIRQ_OFFSET (bits 16-19) in a hardirq.
+		if (field("ctx") != "hardirq" || num("hardirq") != 1 || num("task") != 0 ||
+		    num("irqs_off") != 1 || substr(field("preempt"), 6, 1) == "0" || num("delay_ns") < 0 ||
+		    num("slept_ns") != 0 || num("nvcsw") != 0)
+			bad("top half not in hardirq") }
+	/ stage=workqueue / {
+		if (field("ctx") != "task" || num("task") != 1 || num("hardirq") != 0 ||
+		    num("softirq") != 0 || num("irqs_off") != 0 || field("preempt") != "0x00000000" ||
+		    field("comm") !~ /^kworker\// || num("pid") <= 0 || num("slept_ns") <= 0 || num("nvcsw") < 1 ||
+		    num("delay_ns") < 0 || num("batch") < 1)
+			bad("workqueue stage not in a sleeping kworker") }
+	/ stage=bh / {
+		# SOFTIRQ_OFFSET is bit 8: the third hex digit from the right is odd.
+		if (field("ctx") != "softirq" || num("softirq") != 1 || num("hardirq") != 0 ||
+		    num("task") != 0 || num("irqs_off") != 0 || index("13579bdf", substr(field("preempt"), 8, 1)) == 0 ||
+		    num("slept_ns") != 0 || num("nvcsw") != 0 || num("delay_ns") < 0 || num("batch") < 1)
+			bad("bh stage not in softirq") }
+	/ stage=thread / {
+		if (field("ctx") != "task" || num("task") != 1 || num("hardirq") != 0 ||
+		    num("softirq") != 0 || num("irqs_off") != 0 || field("preempt") != "0x00000000" ||
+		    (irq != "" && field("comm") != "irq/" irq "-irqctx") || num("slept_ns") <= 0 || num("nvcsw") < 1 ||
+		    num("delay_ns") < 0 || num("batch") < 1)
+			bad("thread stage not in the irq thread") }
+	END { exit failed }' "$1"
+}
+
+test_no_splats() {
+	if dmesg | grep -E "$SPLATS" >"$TMP/splats"; then
+		sed 's/^/# /' "$TMP/splats"
+		return 1
+	fi
+}
+
