@@ -153,7 +153,7 @@ test_absent() {
 }
 
 ktap_print_header
-ktap_set_plan 34
+ktap_set_plan $((2 * 17 + 1))	# per mode: bound, 9 pairs, 7 more; then splats
 for MODE in msi intx; do
 	load edu_irq=$MODE || ktap_exit_fail_msg "insmod edu_irq=$MODE failed"
 	ktap_test_result "$MODE: edu bound, handler in /proc/interrupts" test_bound
