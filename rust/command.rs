@@ -40,6 +40,8 @@ pub(crate) enum Command {
     /// `bh=LIST`: the bottom halves top halves defer to, a mask of
     /// `device::Bottom` (`bh=none` for none).
     Bottoms(u32),
+    /// `misuse=NAME`: trigger a misuse case (an index into `misuse::CASES`).
+    Misuse(usize),
 }
 
 /// Why a write was rejected; `Display`ed in the (rate-limited) log line.
@@ -55,6 +57,8 @@ pub(crate) enum ParseError {
     BadNumber,
     /// `bh=` with an unknown bottom half.
     BadBottom,
+    /// `misuse=` with an unknown case.
+    BadMisuse,
     /// More than `MAX_COMMANDS` lines, or none at all.
     Count,
     /// Longer than `MAX_WRITE` bytes.
@@ -76,6 +80,9 @@ impl core::fmt::Display for ParseError {
                 crate::sources::edu::MAX_FACTORIAL
             ),
             ParseError::BadBottom => f.write_str("bh= takes workqueue,bh,thread or none"),
+            ParseError::BadMisuse => {
+                f.write_str("unknown misuse case (see /sys/kernel/debug/irqctx/misuse)")
+            }
             ParseError::Count => write!(f, "expected 1 to {MAX_COMMANDS} commands"),
             ParseError::TooLong => write!(f, "longer than {MAX_WRITE} bytes"),
         }
@@ -132,6 +139,9 @@ fn parse_line(line: &str) -> Result<Command, ParseError> {
                 number(n, 0..=crate::sources::edu::MAX_FACTORIAL).map(Command::Factorial)
             }
             Some(("bh", list)) => bottoms(list).map(Command::Bottoms),
+            Some(("misuse", name)) => crate::misuse::find(name)
+                .map(Command::Misuse)
+                .ok_or(ParseError::BadMisuse),
             _ => Err(ParseError::Unknown),
         },
     }

@@ -18,6 +18,7 @@ use crate::compat::{
 };
 use crate::context::Context;
 use crate::event::{Event, Source, Stage};
+use crate::misuse::MisuseState;
 use crate::ratelimit::RateLimit;
 use crate::ring::Ring;
 use crate::sources::edu::Edu;
@@ -171,6 +172,11 @@ pub(crate) struct IrqCtx {
     sleep_mutex: Mutex<u64>,
     /// Limits the log line for rejected writes.
     pub(crate) bad_write_log: RateLimit,
+    /// When the irq_work last ran (ns).
+    pub(crate) irq_work_ran_ns: AtomicI64,
+    /// What the misuse cases use (see `misuse`).
+    #[pin]
+    pub(crate) misuse: MisuseState,
 }
 
 impl IrqCtx {
@@ -195,6 +201,8 @@ impl IrqCtx {
             bh_work <- new_work!("irqctx_bh_work"),
             sleep_mutex <- new_mutex!(0, "irqctx_sleep_mutex"),
             bad_write_log: RateLimit::new(5000),
+            irq_work_ran_ns: AtomicI64::new(0),
+            misuse <- MisuseState::new(),
         }? Error))
     }
 
@@ -336,6 +344,7 @@ impl IrqCtx {
             Command::Bottoms(mask) => self.set_bottoms(mask),
             Command::Raise(n) => return self.with_edu(|edu| edu.raise(n)),
             Command::Factorial(n) => return self.with_edu(|edu| edu.factorial(n).map(|_| ())),
+            Command::Misuse(case) => return self.misuse(case),
         }
         Ok(())
     }

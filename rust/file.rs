@@ -76,6 +76,7 @@ impl MiscDevice for IrqCtxFile {
     fn read(reader: Pin<&Reader>, file: &File, mut buf: UserSliceWriter) -> Result<usize> {
         let dev = &reader.dev;
         let _serialised = reader.read_lock.lock();
+        dev.misuse_read();
         if !reader.has_data() {
             if file.is_nonblocking() {
                 return Err(EAGAIN);
@@ -114,6 +115,7 @@ impl MiscDevice for IrqCtxFile {
 
     fn write(reader: Pin<&Reader>, _file: &File, mut buf: UserSliceReader) -> Result<usize> {
         let dev = &reader.dev;
+        dev.misuse_write();
         let len = buf.len();
         let mut text = [0u8; MAX_WRITE];
         let cmds = if len > MAX_WRITE {

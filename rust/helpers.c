@@ -57,6 +57,16 @@ void *irqctx_pci_get_drvdata(struct pci_dev *pdev) { return pci_get_drvdata(pdev
 struct pci_driver *irqctx_pci_driver_of(struct pci_dev *pdev) { return pdev->driver; }
 void irqctx_pci_set_drvdata(struct pci_dev *pdev, void *data) { pci_set_drvdata(pdev, data); }
 
+unsigned long irqctx_local_irq_save(void)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	return flags;
+}
+
+void irqctx_local_irq_restore(unsigned long flags) { local_irq_restore(flags); }
+
 void irqctx_poll_wait(struct file *file, wait_queue_head_t *wq, poll_table *pt)
 {
 	poll_wait(file, wq, pt);

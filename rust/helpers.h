@@ -35,6 +35,9 @@ void *irqctx_pci_get_drvdata(struct pci_dev *pdev);
 struct pci_driver *irqctx_pci_driver_of(struct pci_dev *pdev);
 void irqctx_pci_set_drvdata(struct pci_dev *pdev, void *data);
 
+unsigned long irqctx_local_irq_save(void);
+void irqctx_local_irq_restore(unsigned long flags);
+
 void irqctx_poll_wait(struct file *file, wait_queue_head_t *wq, poll_table *pt);
 
 /* Module parameters: 6.12's `module!` cannot declare them. */

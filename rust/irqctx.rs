@@ -7,6 +7,9 @@
 //! bottom half that reports the context it actually ran in. `cat` shows the
 //! events, `echo` drives the sources. See `Documentation/irqctx.rst`.
 
+// `pin_init!` of `IrqCtx`, with its many fields, nests deeper than the default.
+#![recursion_limit = "256"]
+
 use kernel::{alloc::flags::GFP_KERNEL, c_str, prelude::*, sync::Arc};
 
 mod bindings;
@@ -17,6 +20,7 @@ mod context;
 mod device;
 mod event;
 mod file;
+mod misuse;
 mod ratelimit;
 mod ring;
 mod sources;
@@ -78,6 +82,7 @@ impl kernel::Module for IrqCtxModule {
 
         let debugfs = debugfs::Dir::new(c_str!("irqctx"), dev.clone());
         debugfs.create_file::<{ stats::STATS }>(c_str!("stats"));
+        debugfs.create_file::<{ misuse::MISUSE }>(c_str!("misuse"));
         let edu = KBox::pin_init(
             pci::Registration::register(c_str!("irqctx"), (dev.clone(), edu_irq)),
             GFP_KERNEL,

@@ -20,7 +20,7 @@ use core::sync::atomic::Ordering;
 use kernel::{alloc::flags::GFP_KERNEL, prelude::*};
 
 /// `core::fmt::Write` into a `KVec<u8>`.
-struct Text<'a>(&'a mut KVec<u8>);
+pub(crate) struct Text<'a>(pub(crate) &'a mut KVec<u8>);
 
 impl Write for Text<'_> {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {

@@ -14,6 +14,9 @@ impl_has_work!(IrqCtx, 1, bh_work);
 
 impl WorkCallback<BH_WORK> for IrqCtx {
     fn run(this: &Self) {
-        this.run_stage(Bottom::Bh, || (0, 0));
+        this.run_stage(Bottom::Bh, || {
+            this.misuse_in_softirq();
+            (0, 0)
+        });
     }
 }

@@ -27,6 +27,8 @@ impl IrqWorkCallback for IrqCtx {
             ctx,
             ..Event::default()
         });
+        this.irq_work_ran_ns.store(now, Ordering::Release);
+        this.misuse_in_hardirq();
     }
 }
 

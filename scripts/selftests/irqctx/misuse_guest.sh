@@ -1,0 +1,50 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Guest side of scripts/misuse.sh: trigger one misuse case, then show that
+# the device still works. The host harness waits for the case's pattern on
+# the console (and kills the guest if the case does not survive).
+#
+#   misuse_guest.sh CASE      trigger CASE with allow_misuse=1
+#   misuse_guest.sh --refused list the cases and check each gets EPERM
+#                             without allow_misuse
+
+. "$(dirname "$0")/lib.sh"
+
+if [ "$1" = --refused ]; then
+	load || exit 1
+	mark_dmesg
+	cat /sys/kernel/debug/irqctx/misuse
+	rc=0
+	for c in $(sed -n 's/^\([a-z_]*\) context=.*/\1/p' /sys/kernel/debug/irqctx/misuse); do
+		out=$("$IO" write "misuse=$c" | cut -d' ' -f1)
+		echo "IRQCTX-MISUSE-REFUSED: $c $out"
+		[ "$out" = errno=EPERM ] || rc=1
+	done
+	echo "IRQCTX-MISUSE-REFUSAL-LOG: $(new_dmesg | grep -c 'refused: load with allow_misuse=1')"
+	test_no_splats || rc=1
+	exit $rc
+fi
+
+case=$1
+load allow_misuse=1 || exit 1
+echo "IRQCTX-MISUSE: triggering $case"
+case $case in
+spin_lock_sleep)
+	# The seed driver: a reader sleeps holding the device spinlock, then a
+	# writer on the same CPU takes it.
+	ctl misuse=spin_lock_sleep
+	cat "$DEV" >/dev/null &
+	reader=$!
+	wait_for sh -c "dmesg | grep -q 'spin_lock_sleep: holding'" || exit 1
+	cpu=$(dmesg | sed -n 's/.*spinlock on CPU#\([0-9]*\).*/\1/p' | tail -n 1)
+	taskset -c "$cpu" sh -c "echo stop >$DEV"
+	kill $reader
+	;;
+*)
+	ctl "misuse=$case"
+	;;
+esac
+# Still usable: an interrupt still produces an event for a reader.
+start_reader "$TMP/after" -l 1 && ctl bh=none && ctl irq_work=1 && wait_reader || exit 1
+echo "IRQCTX-MISUSE-SURVIVED: $case"
