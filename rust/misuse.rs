@@ -127,7 +127,7 @@ pub(crate) static CASES: [Case; 9] = [
         wrong: "msleep() in the BH workqueue stage (softirq)",
         correct: "the BH stage never sleeps; the workqueue stage does",
         expect: "BUG: scheduling while atomic: [^ ]+/[0-9]+/0x000001",
-        survives: false,
+        survives: true,
     },
     Case {
         name: "irq_unsafe_lock",

@@ -4,7 +4,7 @@
 # The test command: from a bare Debian 12 machine to a verdict.
 # Installs the toolchain, builds the test kernel (cached), the module and the
 # selftests, checks rustfmt and clippy, boots the kernel under QEMU and runs
-# the kselftests there. Prints each phase's wall time, then a summary whose
+# the kselftests there, then the misuse harness (one boot per case). Prints each phase's wall time, then a summary whose
 # last line is "N passed, N failed, N skipped".
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -55,11 +55,15 @@ phase module-build build_module
 phase host-checks eval 'host_check "rustfmt --check (kernel .rustfmt.toml)" make -s rustfmtcheck;
 	host_check "clippy (CLIPPY=1) finds nothing" make -s clippy'
 phase guest-run run_guest
+phase misuse-suite eval 'scripts/misuse.sh | tee out/misuse.ktap || true'
 
 guest_pass=$(grep -cE '^ok [0-9]+ ' out/console.log | tr -d ' ' || true)
 guest_skip=$(grep -cE '^ok [0-9]+ .*# SKIP' out/console.log || true)
 guest_fail=$(grep -cE '^not ok [0-9]+ ' out/console.log || true)
 guest_pass=$((guest_pass - guest_skip))
+misuse_pass=$(grep -cE '^ok [0-9]+ ' out/misuse.ktap || true)
+misuse_fail=$(grep -cE '^not ok [0-9]+ ' out/misuse.ktap || true)
+[ $((misuse_pass + misuse_fail)) -gt 0 ] || misuse_fail=1	# the harness bailed out
 if [ "$guest_status" -ne 0 ] && [ "$guest_fail" -eq 0 ]; then
 	log "guest exited with status $guest_status without a failed test: counting it as one"
 	guest_fail=1
@@ -68,7 +72,7 @@ fi
 echo
 echo "== timings"
 printf '  %s\n' "${TIMES[@]}" "total $((SECONDS - total))s"
-echo "console log: out/console.log"
-passed=$((host_pass + guest_pass)); failed=$((host_fail + guest_fail))
+echo "console logs: out/console.log, out/misuse/*.log"
+passed=$((host_pass + guest_pass + misuse_pass)); failed=$((host_fail + guest_fail + misuse_fail))
 echo "$passed passed, $failed failed, $guest_skip skipped"
 [ "$failed" -eq 0 ]
