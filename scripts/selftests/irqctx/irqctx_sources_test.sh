@@ -11,6 +11,7 @@
 EDU=/sys/bus/pci/drivers/irqctx
 stat_field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" /sys/kernel/debug/irqctx/stats | head -n 1; }
 edu_irq() { stat_field irq; }
+stat_source() { sed -n "s/^source=$1 top=//p" /sys/kernel/debug/irqctx/stats; }
 
 # Interrupts of the irqctx handler, summed over CPUs, from /proc/interrupts.
 irq_count() {
@@ -74,6 +75,7 @@ test_proc_interrupts() {
 	ctl bh=none
 	local before after
 	before=$(irq_count)
+	local tops_before=$(stat_source edu)
 	exec 3<"$DEV"
 	# raise= returns once every interrupt was handled: all are recorded.
 	ctl raise=25 || return 1
@@ -82,6 +84,8 @@ test_proc_interrupts() {
 	after=$(irq_count)
 	echo "# $MODE: /proc/interrupts $before -> $after, irq_none=$(stat_field irq_none)"
 	[ $((after - before)) = 25 ] || return 1
+	# The statistics count the same top halves.
+	[ $(($(stat_source edu) - tops_before)) = 25 ] || return 1
 	grep 'src=edu stage=top ' "$TMP/p" |
 		awk "$AWK_FIELD"'{ d = num("delay_ns"); if (d <= 0 || d >= 1000000000) bad = 1; n++ }
 		END { exit bad || n != 25 }'
@@ -163,7 +167,7 @@ for MODE in msi intx; do
 		done
 	done
 	ktap_test_result "$MODE: factorial completes by interrupt, result delivered" test_factorial
-	ktap_test_result "$MODE: /proc/interrupts grows by exactly the raises" test_proc_interrupts
+	ktap_test_result "$MODE: /proc/interrupts and the statistics grow by exactly the raises" test_proc_interrupts
 	ktap_test_result "$MODE: poll() reports POLLIN from an interrupt" test_poll poll
 	ktap_test_result "$MODE: epoll reports EPOLLIN from an interrupt" test_poll epoll
 	ktap_test_result "$MODE: every reader gets every record" test_readers
