@@ -211,7 +211,7 @@ impl IrqCtx {
         self.bottoms.store(mask, Ordering::Relaxed);
     }
 
-    /// The names of the selected bottom halves, for the statistics.
+    /// The selected bottom halves.
     pub(crate) fn bottoms(&self) -> impl Iterator<Item = Bottom> {
         let mask = self.bottoms.load(Ordering::Relaxed);
         Bottom::ALL
@@ -222,7 +222,6 @@ impl IrqCtx {
     /// Records a top half and hands it to the selected bottom halves. Any
     /// context. Returns whether the handler thread should run (edu only).
     pub(crate) fn record_top(&self, ev: Event) -> bool {
-        let mut wake_thread = false;
         let mut queue = [false; Bottom::ALL.len()];
         {
             let mut st = self.state.lock();
@@ -249,10 +248,7 @@ impl IrqCtx {
             let bh = unsafe { kernel::workqueue::Queue::from_raw(bindings::system_bh_wq) };
             self.bh_work.queue(bh);
         }
-        if queue[Bottom::Thread.index()] {
-            wake_thread = true;
-        }
-        wake_thread
+        queue[Bottom::Thread.index()]
     }
 
     /// Runs bottom half `b`'s stage: takes what is pending, lets `work` do

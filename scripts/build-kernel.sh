@@ -50,7 +50,7 @@ while IFS= read -r line; do
 	fi
 done <"$KCONFIG_FRAGMENT"
 if [ "$bad" -ne 0 ]; then
-	[ "$(grep -c . "$out/.config")" -gt 0 ] && kmake -s rustavailable >&2 || true
+	kmake -s rustavailable >&2 || true	# says why RUST, if it is RUST
 	die "kernel: the config fragment did not apply"
 fi
 
