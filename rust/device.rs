@@ -31,6 +31,9 @@ use kernel::{
     time::Ktime,
 };
 
+/// Most edu devices bound at once.
+pub(crate) const MAX_EDU: usize = 4;
+
 /// The id of the workqueue bottom half's [`Work`] item.
 pub(crate) const WQ_WORK: u64 = 0;
 /// The id of the BH workqueue bottom half's [`Work`] item.
@@ -155,10 +158,10 @@ pub(crate) struct IrqCtx {
     pub(crate) irq_work: IrqWork<IrqCtx>,
     /// When the irq_work was queued (ns), for its delay.
     pub(crate) irq_work_queued_ns: AtomicI64,
-    /// The edu device while one is bound; commands using it hold the lock,
-    /// so unbinding waits for them.
+    /// The bound edu devices; commands use the first and hold the lock
+    /// meanwhile, so unbinding waits for them.
     #[pin]
-    pub(crate) edu: Mutex<Option<Arc<Edu>>>,
+    pub(crate) edu: Mutex<[Option<Arc<Edu>>; MAX_EDU]>,
     /// The bottom halves top halves defer to, a mask of [`Bottom`]s.
     bottoms: AtomicU32,
     /// The workqueue bottom half (see `bottom_half::workqueue`).
@@ -195,7 +198,7 @@ impl IrqCtx {
             period_ns: AtomicI64::new(period_us as i64 * 1000),
             irq_work <- IrqWork::new(),
             irq_work_queued_ns: AtomicI64::new(0),
-            edu <- new_mutex!(None, "irqctx_edu"),
+            edu <- new_mutex!([const { None }; MAX_EDU], "irqctx_edu"),
             bottoms: AtomicU32::new(Bottom::Workqueue as u32),
             wq_work <- new_work!("irqctx_wq_work"),
             bh_work <- new_work!("irqctx_bh_work"),
@@ -345,10 +348,14 @@ impl IrqCtx {
         Ok(())
     }
 
-    /// Runs `f` on the bound edu device, holding it bound meanwhile;
+    /// Runs `f` on the first bound edu device, holding it bound meanwhile;
     /// `ENODEV` if there is none.
     fn with_edu(&self, f: impl FnOnce(&Edu) -> Result) -> Result {
         let edu = self.edu.lock();
-        f(edu.as_deref().ok_or(kernel::error::code::ENODEV)?)
+        f(edu
+            .iter()
+            .flatten()
+            .next()
+            .ok_or(kernel::error::code::ENODEV)?)
     }
 }

@@ -87,7 +87,7 @@ impl kernel::Module for IrqCtxModule {
             pci::Registration::register(c_str!("irqctx"), (dev.clone(), edu_irq)),
             GFP_KERNEL,
         )?;
-        if dev.edu.lock().is_none() {
+        if dev.edu.lock().iter().all(Option::is_none) {
             pr_info!("no edu PCI device (1234:11e8): the edu source is unavailable\n");
         }
         let misc = KBox::pin_init(

@@ -82,10 +82,14 @@ impl Show<STATS> for IrqCtx {
                 if on { "running" } else { "stopped" },
                 self.period_ns.load(Ordering::Relaxed) / 1000
             )?;
-            match self.edu.lock().as_deref() {
-                Some(edu) => edu.describe(&mut w),
-                None => writeln!(w, "edu=absent"),
+            let edu = self.edu.lock();
+            for dev in edu.iter().flatten() {
+                dev.describe(&mut w)?;
             }
+            if edu.iter().all(Option::is_none) {
+                writeln!(w, "edu=absent")?;
+            }
+            Ok(())
         };
         fmt().map_err(|_| ENOMEM)
     }

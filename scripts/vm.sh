@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Boot the test kernel under QEMU (TCG, 2 CPUs, an edu device), run SCRIPT as
+# Boot the test kernel under QEMU (TCG, 2 CPUs, two edu devices in slots 2
+# and 6, whose INTx pins share one line), run SCRIPT as
 # root in a busybox initramfs and exit with its exit status.
 #
 #   vm.sh [options] SCRIPT [FILE[:GUEST_PATH]]...
@@ -46,7 +47,7 @@ timeout --foreground -k 5 "$timeout" \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 printk.devkmsg=on $append" \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-	-device edu </dev/null |
+	-device edu,addr=02.0 -device edu,addr=06.0 </dev/null |
 	tr -d '\r' | tee "$logfile" |
 	if [ "$quiet" = 1 ]; then sed -u -n '/^IRQCTX-GUEST:/,$p'; else cat; fi
 status=${PIPESTATUS[0]}

@@ -33,7 +33,7 @@ use core::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
 use kernel::{
     alloc::flags::GFP_KERNEL,
     c_str,
-    error::code::{EINVAL, ENODEV},
+    error::code::{EINVAL, ENODEV, ENOSPC},
     prelude::*,
     sync::Arc,
     time::{msecs_to_jiffies, Ktime},
@@ -259,7 +259,13 @@ impl PinnedDrop for EduBinding {
         // Stop commands in progress, unpublish (waiting for them), then the
         // fields drop in order: free_irq, vectors, region, device.
         self.irq.handler().start_unbinding();
-        let edu = self.ctx.edu.lock().take();
+        let this = self.irq.handler();
+        let mut bound = self.ctx.edu.lock();
+        let slot = bound
+            .iter_mut()
+            .find(|e| e.as_ref().is_some_and(|e| Arc::ptr_eq(e, this)));
+        let edu = slot.and_then(Option::take);
+        drop(bound);
         drop(edu);
         pr_info!("edu: unbound, irq {} freed\n", self.irq.irq());
     }
@@ -359,7 +365,10 @@ impl pci::Driver for EduDriver {
             dev.name(),
             mode.name()
         );
-        *ctx.edu.lock() = Some(edu);
+        let mut bound = ctx.edu.lock();
+        let slot = bound.iter_mut().find(|e| e.is_none()).ok_or(ENOSPC)?;
+        *slot = Some(edu);
+        drop(bound);
         Ok(binding)
     }
 }

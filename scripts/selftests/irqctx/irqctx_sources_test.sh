@@ -11,6 +11,12 @@
 EDU=/sys/bus/pci/drivers/irqctx
 stat_field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" /sys/kernel/debug/irqctx/stats | head -n 1; }
 edu_irq() { stat_field irq; }
+edu_devices() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor")" = 0x1234 ] && [ "$(cat "$d/device")" = 0x11e8 ] && basename "$d"
+	done
+}
+irq_none() { stat_field irq_none; }
 stat_source() { sed -n "s/^source=$1 top=//p" /sys/kernel/debug/irqctx/stats; }
 
 # Interrupts of the irqctx handler, summed over CPUs, from /proc/interrupts.
@@ -53,10 +59,27 @@ matrix() {
 }
 
 test_bound() {
-	[ "$(stat_field edu)" = bound ] && [ "$(stat_field mode)" = "$MODE" ] || return 1
+	[ "$(grep -c '^edu=bound ' /sys/kernel/debug/irqctx/stats)" = 2 ] &&
+		[ "$(stat_field mode)" = "$MODE" ] || return 1
 	case $MODE in
-	msi) grep ' irqctx$' /proc/interrupts | grep -q 'PCI-MSI' ;;
-	intx) grep ' irqctx$' /proc/interrupts | grep -q 'IO-APIC' ;;
+	# One vector each.
+	msi) [ "$(grep -c 'PCI-MSI.* irqctx$' /proc/interrupts)" = 2 ] ;;
+	# Both devices' INTx pins on one line: two actions named irqctx.
+	intx) grep -q 'IO-APIC.* irqctx, irqctx$' /proc/interrupts ;;
+	esac
+}
+
+# On a shared line every handler is called for every interrupt: the other
+# device's handler finds its status register empty and returns IRQ_NONE.
+test_shared() {
+	ctl bh=none
+	local before=$(irq_none)
+	ctl raise=10 || return 1
+	local none=$(($(irq_none) - before))
+	echo "# $MODE: 10 raises, $none IRQ_NONE returns"
+	case $MODE in
+	msi) [ $none = 0 ] ;;
+	intx) [ $none = 10 ] ;;
 	esac
 }
 
@@ -117,8 +140,7 @@ test_readers() {
 # source only; rebinding brings it back.
 test_unbind() {
 	local bdf
-	bdf=$(ls "$EDU" | grep '^0000:' | head -n 1)
-	[ -n "$bdf" ] || return 1
+	[ -n "$(edu_devices)" ] || return 1
 	ctl bh=workqueue,bh,thread
 	ctl period_us=5000
 	ctl start
@@ -128,14 +150,14 @@ test_unbind() {
 	( while out=$("$IO" write raise=100); do :; done; echo "$out" >"$TMP/raiser" ) &
 	local raiser=$!
 	wait_for grep -q 'src=edu stage=top' "$TMP/u" || return 1
-	echo "$bdf" >"$EDU/unbind" || return 1
+	for bdf in $(edu_devices); do echo "$bdf" >"$EDU/unbind" || return 1; done
 	wait $raiser
 	grep -q '^errno=ENODEV' "$TMP/raiser" || { echo "# raiser: $(cat "$TMP/raiser")"; return 1; }
 	[ "$(stat_field edu)" = absent ] && ! grep -q ' irqctx$' /proc/interrupts || return 1
 	wait_reader || { echo "# the reader stopped with the device"; return 1; }
 	ctl stop
 	[ "$("$IO" write raise=1 | cut -d' ' -f1)" = errno=ENODEV ] || return 1
-	echo "$bdf" >"$EDU/bind" || return 1
+	for bdf in $(edu_devices); do echo "$bdf" >"$EDU/bind" || return 1; done
 	[ "$(stat_field edu)" = bound ] && ctl raise=1
 }
 
@@ -143,24 +165,27 @@ test_unbind() {
 # sources work; edu commands get ENODEV.
 test_absent() {
 	local bdf
-	bdf=$(ls "$EDU" | grep '^0000:' | head -n 1)
 	rmmod irqctx || return 1
-	echo none >"/sys/bus/pci/devices/$bdf/driver_override"
+	for bdf in $(edu_devices); do echo none >"/sys/bus/pci/devices/$bdf/driver_override"; done
 	mark_dmesg
 	load edu_irq=$MODE || return 1
 	[ "$(new_dmesg | grep -c 'no edu PCI device')" = 1 ] && [ "$(stat_field edu)" = absent ] || return 1
 	[ "$("$IO" write raise=1 | cut -d' ' -f1)" = errno=ENODEV ] || return 1
 	start_reader "$TMP/a" -l 1 && ctl irq_work=1 && wait_reader || return 1
-	# Give the device back.
-	echo >"/sys/bus/pci/devices/$bdf/driver_override"
-	echo "$bdf" >"$EDU/bind" && [ "$(stat_field edu)" = bound ]
+	# Give the devices back.
+	for bdf in $(edu_devices); do
+		echo >"/sys/bus/pci/devices/$bdf/driver_override"
+		echo "$bdf" >"$EDU/bind" || return 1
+	done
+	[ "$(stat_field edu)" = bound ]
 }
 
 ktap_print_header
-ktap_set_plan $((2 * 17 + 1))	# per mode: bound, 9 pairs, 7 more; then splats
+ktap_set_plan $((2 * 18 + 1))	# per mode: bound, shared, 9 pairs, 7 more; then splats
 for MODE in msi intx; do
 	load edu_irq=$MODE || ktap_exit_fail_msg "insmod edu_irq=$MODE failed"
-	ktap_test_result "$MODE: edu bound, handler in /proc/interrupts" test_bound
+	ktap_test_result "$MODE: both edu devices bound, handlers in /proc/interrupts" test_bound
+	ktap_test_result "$MODE: the other device's handler returns IRQ_NONE on a shared line" test_shared
 	for src in hrtimer irq_work edu; do
 		for bh in workqueue bh thread; do
 			ktap_test_result "$MODE: $src top half in hardirq, $bh stage in its context" matrix $src $bh
