@@ -102,9 +102,16 @@ impl Commands {
     }
 }
 
+/// A decimal number: digits only (`str::parse` would also take `+5`).
+fn decimal<T: core::str::FromStr>(n: &str) -> Option<T> {
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    n.parse().ok()
+}
+
 fn number(n: &str, range: core::ops::RangeInclusive<u32>) -> Result<u32, ParseError> {
-    n.parse::<u32>()
-        .ok()
+    decimal::<u32>(n)
         .filter(|n| range.contains(n))
         .ok_or(ParseError::BadNumber)
 }
@@ -127,9 +134,7 @@ fn parse_line(line: &str) -> Result<Command, ParseError> {
         "start" => Ok(Command::Start),
         "stop" => Ok(Command::Stop),
         _ => match line.split_once('=') {
-            Some(("period_us", n)) => n
-                .parse::<u64>()
-                .ok()
+            Some(("period_us", n)) => decimal::<u64>(n)
                 .filter(|us| (MIN_PERIOD_US..=MAX_PERIOD_US).contains(us))
                 .map(Command::PeriodUs)
                 .ok_or(ParseError::BadPeriod),

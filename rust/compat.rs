@@ -27,7 +27,21 @@ pub(crate) mod poll;
 pub(crate) mod spinlock_irq;
 pub(crate) mod workqueue;
 
-use kernel::sync::LockClassKey;
+use kernel::{sync::LockClassKey, types::Opaque};
+
+// Only the address is used: the layout of `struct module` does not matter.
+#[allow(improper_ctypes)]
+extern "C" {
+    /// This module's `struct module`, emitted by modpost into `irqctx.mod.c`.
+    static __this_module: Opaque<crate::bindings::module>;
+}
+
+/// `THIS_MODULE`, as a constant for the `owner` of constant
+/// `file_operations`: a file whose operations name an owner pins that module
+/// while it is open, so `rmmod` fails with "in use" instead of freeing code
+/// that the file's `release()` would still run.
+pub(crate) const THIS_MODULE: *mut crate::bindings::module =
+    core::ptr::addr_of!(__this_module).cast_mut().cast();
 
 /// The C `struct lock_class_key` of `key` (`LockClassKey::as_ptr()` is
 /// crate-private in 6.12).

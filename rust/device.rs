@@ -9,8 +9,9 @@
 //! with it held; readers copy a record out and format it after unlocking.
 
 use crate::bindings;
+use crate::command_lock::{new_command_lock, CommandLock};
 use crate::compat::{
-    hrtimer::HrTimer,
+    hrtimer::{HrTimer, HrTimerHandle},
     irq_work::IrqWork,
     poll::{new_poll_condvar, PollCondVar},
     spinlock_irq::{new_spinlock_irq, SpinLockIrq},
@@ -27,7 +28,7 @@ use kernel::{
     alloc::flags::GFP_KERNEL,
     new_mutex,
     prelude::*,
-    sync::{Arc, Mutex},
+    sync::{Arc, ArcBorrow, Mutex},
     time::Ktime,
 };
 
@@ -138,7 +139,10 @@ pub(crate) struct State {
 }
 
 /// The irqctx device.
-#[pin_data(PinnedDrop)]
+///
+/// Held in an [`Arc`]: pending bottom halves and a running hrtimer own a
+/// reference, so it outlives them; [`IrqCtx::quiesce`] stops them at unload.
+#[pin_data]
 pub(crate) struct IrqCtx {
     /// Ring, pending work and counters; taken from hardirq context.
     #[pin]
@@ -149,17 +153,23 @@ pub(crate) struct IrqCtx {
     /// The hrtimer interrupt source (see `sources::hrtimer`).
     #[pin]
     pub(crate) timer: HrTimer<IrqCtx>,
-    /// Whether the hrtimer source is started.
+    /// The started hrtimer; the lock serialises start, stop and period
+    /// changes, so the callback never sees its timer restarted under it.
+    #[pin]
+    pub(crate) timer_ctl: Mutex<Option<HrTimerHandle<IrqCtx>>>,
+    /// Whether the hrtimer source is started (for the statistics).
     pub(crate) timer_on: AtomicBool,
     /// The hrtimer period in ns.
     pub(crate) period_ns: AtomicI64,
     /// The irq_work source (see `sources::irq_work`).
     #[pin]
     pub(crate) irq_work: IrqWork<IrqCtx>,
+    /// Serialises `irq_work=` bursts, so that each queueing is one top half.
+    #[pin]
+    pub(crate) irq_work_lock: CommandLock,
     /// When the irq_work was queued (ns), for its delay.
     pub(crate) irq_work_queued_ns: AtomicI64,
-    /// The bound edu devices; commands use the first and hold the lock
-    /// meanwhile, so unbinding waits for them.
+    /// The bound edu devices; commands use the first.
     #[pin]
     pub(crate) edu: Mutex<[Option<Arc<Edu>>; MAX_EDU]>,
     /// The bottom halves top halves defer to, a mask of [`Bottom`]s.
@@ -194,9 +204,11 @@ impl IrqCtx {
             }, "irqctx_state"),
             readers <- new_poll_condvar!("irqctx_readers"),
             timer <- HrTimer::new(),
+            timer_ctl <- new_mutex!(None, "irqctx_timer_ctl"),
             timer_on: AtomicBool::new(false),
             period_ns: AtomicI64::new(period_us as i64 * 1000),
             irq_work <- IrqWork::new(),
+            irq_work_lock <- new_command_lock!("irqctx_irq_work_lock"),
             irq_work_queued_ns: AtomicI64::new(0),
             edu <- new_mutex!([const { None }; MAX_EDU], "irqctx_edu"),
             bottoms: AtomicU32::new(Bottom::Workqueue as u32),
@@ -224,14 +236,14 @@ impl IrqCtx {
 
     /// Records a top half and hands it to the selected bottom halves. Any
     /// context. Returns whether the handler thread should run (edu only).
-    pub(crate) fn record_top(&self, ev: Event) -> bool {
+    pub(crate) fn record_top(this: ArcBorrow<'_, Self>, ev: Event) -> bool {
         let mut queue = [false; Bottom::ALL.len()];
         {
-            let mut st = self.state.lock();
+            let mut st = this.state.lock();
             let seq = st.ring.push(ev);
             st.stats.top[ev.source.index()] += 1;
             st.stats.delay[Stage::Top.index()].add(ev.delay_ns);
-            for b in self.bottoms() {
+            for b in this.bottoms() {
                 if b == Bottom::Thread && ev.source != Source::Edu {
                     continue;
                 }
@@ -242,14 +254,14 @@ impl IrqCtx {
                 queue[b.index()] = true;
             }
         }
-        self.readers.notify_all();
+        this.readers.notify_all();
         if queue[Bottom::Workqueue.index()] {
-            self.wq_work.queue(kernel::workqueue::system());
+            Work::<Self, WQ_WORK>::enqueue(this, kernel::workqueue::system());
         }
         if queue[Bottom::Bh.index()] {
             // SAFETY: `system_bh_wq` is created at boot and never destroyed.
             let bh = unsafe { kernel::workqueue::Queue::from_raw(bindings::system_bh_wq) };
-            self.bh_work.queue(bh);
+            Work::<Self, BH_WORK>::enqueue(this, bh);
         }
         queue[Bottom::Thread.index()]
     }
@@ -310,52 +322,48 @@ impl IrqCtx {
         (Ktime::ktime_get().to_ns() - start, nvcsw() - switches)
     }
 
-    /// Stops every source and bottom half and waits for them.
-    fn quiesce(&self) {
-        self.timer_on.store(false, Ordering::Relaxed);
-        self.timer.cancel();
-        self.irq_work.sync();
+    /// Stops the hrtimer source and the bottom halves and waits for them;
+    /// called at unload, once no file is open and no edu device is bound,
+    /// so that nothing can start them again.
+    pub(crate) fn quiesce(&self) {
+        self.timer_stop();
         // Nothing can queue work any more: cancel what was queued.
         self.wq_work.cancel_sync();
         self.bh_work.cancel_sync();
     }
 }
 
-#[pinned_drop]
-impl PinnedDrop for IrqCtx {
-    fn drop(self: Pin<&mut Self>) {
-        // Callbacks use every field: stop them before any field is dropped.
-        // (The edu device is unbound before: its binding holds an `Arc`.)
-        self.quiesce();
-    }
-}
-
 impl IrqCtx {
     /// Carries out one (valid) command. Commands that trigger interrupts
     /// sleep until they were handled.
-    pub(crate) fn execute(&self, cmd: crate::command::Command) -> Result {
+    pub(crate) fn execute(this: ArcBorrow<'_, Self>, cmd: crate::command::Command) -> Result {
         use crate::command::Command;
         match cmd {
-            Command::Start => self.timer_start(),
-            Command::Stop => self.timer_stop(),
-            Command::PeriodUs(us) => self.timer_set_period(us),
-            Command::IrqWork(n) => self.irq_work_trigger(n),
-            Command::Bottoms(mask) => self.set_bottoms(mask),
-            Command::Raise(n) => return self.with_edu(|edu| edu.raise(n)),
-            Command::Factorial(n) => return self.with_edu(|edu| edu.factorial(n).map(|_| ())),
-            Command::Misuse(case) => return self.misuse(case),
+            Command::Start => Self::timer_start(this),
+            Command::Stop => this.timer_stop(),
+            Command::PeriodUs(us) => Self::timer_set_period(this, us),
+            Command::IrqWork(n) => return Self::irq_work_trigger(this, n),
+            Command::Bottoms(mask) => this.set_bottoms(mask),
+            Command::Raise(n) => return this.with_edu(|edu| edu.raise(n)),
+            Command::Factorial(n) => return this.with_edu(|edu| edu.factorial(n).map(|_| ())),
+            Command::Misuse(case) => return Self::misuse(this, case),
         }
         Ok(())
     }
 
-    /// Runs `f` on the first bound edu device, holding it bound meanwhile;
-    /// `ENODEV` if there is none.
+    /// Runs `f` on the first bound edu device, serialised with the other
+    /// commands on it; `ENODEV` if there is none or it is unbound
+    /// meanwhile. The device list is only locked to pick the device, so
+    /// statistics, probe and unbind of other devices never wait for `f`.
     fn with_edu(&self, f: impl FnOnce(&Edu) -> Result) -> Result {
-        let edu = self.edu.lock();
-        f(edu
+        let edu = self
+            .edu
+            .lock()
             .iter()
             .flatten()
             .next()
-            .ok_or(kernel::error::code::ENODEV)?)
+            .cloned()
+            .ok_or(kernel::error::code::ENODEV)?;
+        edu.command(f)
     }
 }

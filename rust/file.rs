@@ -6,7 +6,15 @@
 //! every record from its `open()` onward. `read()` sleeps until there is a
 //! record (`EAGAIN` with `O_NONBLOCK`, `ERESTARTSYS` on a signal), then
 //! returns as many whole lines as fit in the buffer, never part of one; a
-//! buffer too small for the next line gets `EINVAL`.
+//! buffer too small for the next line gets `EINVAL`; a zero-byte read returns
+//! 0 at once.
+//!
+//! Tasks reading the same open file share its position without a lock held
+//! across the sleep: each takes a record by advancing the position with a
+//! compare-and-exchange, so every record goes to exactly one of them, each
+//! sleeps interruptibly (and killably) on its own, and `O_NONBLOCK` holds for
+//! each. One `read()` returns at most the records there were when it started
+//! copying, so it ends even while sources keep producing.
 
 use crate::command::{self, MAX_WRITE};
 use crate::compat::{
@@ -14,13 +22,13 @@ use crate::compat::{
     poll::PollTable,
 };
 use crate::device::IrqCtx;
+use crate::event::{Line, Record};
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::{
     alloc::flags::GFP_KERNEL,
     error::code::{EAGAIN, EINVAL},
-    new_mutex,
     prelude::*,
-    sync::{Arc, Mutex},
+    sync::Arc,
     uaccess::{UserSliceReader, UserSliceWriter},
 };
 
@@ -28,14 +36,11 @@ use kernel::{
 pub(crate) struct IrqCtxFile;
 
 /// An open file: one reader.
-#[pin_data]
 pub(crate) struct Reader {
     dev: Arc<IrqCtx>,
-    /// Sequence number of the next record this reader gets.
+    /// Sequence number of the next record this file gets; tasks reading the
+    /// file advance it with compare-and-exchange.
     pos: AtomicU64,
-    /// Serialises `read()`s sharing this open file.
-    #[pin]
-    read_lock: Mutex<()>,
 }
 
 impl Reader {
@@ -44,76 +49,117 @@ impl Reader {
             .state
             .lock()
             .ring
-            .has_data(self.pos.load(Ordering::Relaxed))
+            .has_data(self.pos.load(Ordering::Acquire))
+    }
+
+    /// Takes the next record before `end` if its line fits in `room` bytes:
+    /// returns it with its line and the position before and after it;
+    /// `None` if there is none, `EINVAL` if it does not fit.
+    fn take(&self, room: usize, end: u64) -> Result<Option<(Record, Line, u64, u64)>> {
+        loop {
+            let pos = self.pos.load(Ordering::Acquire);
+            if pos >= end {
+                return Ok(None);
+            }
+            let Some((record, next)) = self.dev.state.lock().ring.get(pos) else {
+                return Ok(None);
+            };
+            let line = record.format();
+            if line.as_bytes().len() > room {
+                return Err(EINVAL);
+            }
+            if self
+                .pos
+                .compare_exchange(pos, next, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                return Ok(Some((record, line, pos, next)));
+            }
+            // Another task reading this file took it: try the next one.
+        }
+    }
+
+    /// One pass over what is there: copies whole lines into `buf` and
+    /// returns the bytes copied (0 if another task sharing the file took
+    /// everything first).
+    fn copy_out(&self, buf: &mut UserSliceWriter) -> Result<usize> {
+        let dev = &self.dev;
+        let end = dev.state.lock().ring.next_seq();
+        let mut copied = 0;
+        loop {
+            let (record, line, pos, next) = match self.take(buf.len(), end) {
+                Ok(Some(taken)) => taken,
+                Ok(None) => break,
+                Err(e) if copied == 0 => return Err(e),
+                Err(_) => break,
+            };
+            if let Err(e) = buf.write_slice(line.as_bytes()) {
+                // Give the record back unless another task has moved on;
+                // report what was copied, the fault shows on the next read.
+                let _ = self
+                    .pos
+                    .compare_exchange(next, pos, Ordering::AcqRel, Ordering::Relaxed);
+                return if copied > 0 { Ok(copied) } else { Err(e) };
+            }
+            if let Record::Lost { count } = record {
+                dev.state.lock().stats.lost += count;
+            }
+            copied += line.as_bytes().len();
+        }
+        Ok(copied)
     }
 }
 
 #[vtable]
 impl MiscDevice for IrqCtxFile {
-    type Ptr = Pin<KBox<Reader>>;
+    type Ptr = KBox<Reader>;
     type RegistrationData = Arc<IrqCtx>;
 
-    fn open(dev: &Arc<IrqCtx>, _file: &File) -> Result<Pin<KBox<Reader>>> {
-        let start = {
-            let mut st = dev.state.lock();
-            st.stats.readers += 1;
-            st.ring.next_seq()
-        };
-        KBox::pin_init(
-            try_pin_init!(Reader {
+    fn open(dev: &Arc<IrqCtx>, _file: &File) -> Result<KBox<Reader>> {
+        let reader = KBox::new(
+            Reader {
                 dev: dev.clone(),
-                pos: AtomicU64::new(start),
-                read_lock <- new_mutex!((), "irqctx_reader"),
-            }),
+                pos: AtomicU64::new(0),
+            },
             GFP_KERNEL,
-        )
+        )?;
+        // Counted only once the open cannot fail any more.
+        let mut st = dev.state.lock();
+        st.stats.readers += 1;
+        reader.pos.store(st.ring.next_seq(), Ordering::Release);
+        drop(st);
+        Ok(reader)
     }
 
-    fn release(reader: Pin<KBox<Reader>>, _file: &File) {
+    fn release(reader: KBox<Reader>, _file: &File) {
         reader.dev.state.lock().stats.readers -= 1;
     }
 
-    fn read(reader: Pin<&Reader>, file: &File, mut buf: UserSliceWriter) -> Result<usize> {
+    fn read(reader: &Reader, file: &File, mut buf: UserSliceWriter) -> Result<usize> {
         let dev = &reader.dev;
-        let _serialised = reader.read_lock.lock();
+        if buf.is_empty() {
+            return Ok(0);
+        }
         dev.misuse_read();
-        if !reader.has_data() {
-            if file.is_nonblocking() {
-                return Err(EAGAIN);
-            }
-            dev.state.lock().stats.sleeps += 1;
-            let rechecks = dev.readers.wait_interruptible(|| reader.has_data())?;
-            dev.state.lock().stats.rechecks += u64::from(rechecks);
-        }
-
-        let mut copied = 0;
         loop {
-            let pos = reader.pos.load(Ordering::Relaxed);
-            let Some((record, next)) = dev.state.lock().ring.get(pos) else {
-                break;
-            };
-            let line = record.format();
-            let bytes = line.as_bytes();
-            if bytes.len() > buf.len() {
-                if copied == 0 {
-                    return Err(EINVAL);
+            if !reader.has_data() {
+                if file.is_nonblocking() {
+                    return Err(EAGAIN);
                 }
-                break;
+                dev.state.lock().stats.sleeps += 1;
+                let rechecks = dev.readers.wait_interruptible(|| reader.has_data())?;
+                dev.state.lock().stats.rechecks += u64::from(rechecks);
             }
-            if let Err(e) = buf.write_slice(bytes) {
-                // Report what was copied; the fault shows on the next read.
-                return if copied > 0 { Ok(copied) } else { Err(e) };
+            match reader.copy_out(&mut buf)? {
+                // Another task reading this file took the records first: the
+                // wake-up was not for us, wait again.
+                0 => dev.state.lock().stats.rechecks += 1,
+                copied => return Ok(copied),
             }
-            if let crate::event::Record::Lost { count } = record {
-                dev.state.lock().stats.lost += count;
-            }
-            reader.pos.store(next, Ordering::Relaxed);
-            copied += bytes.len();
         }
-        Ok(copied)
     }
 
-    fn write(reader: Pin<&Reader>, _file: &File, mut buf: UserSliceReader) -> Result<usize> {
+    fn write(reader: &Reader, _file: &File, mut buf: UserSliceReader) -> Result<usize> {
         let dev = &reader.dev;
         dev.misuse_write();
         let len = buf.len();
@@ -131,12 +177,12 @@ impl MiscDevice for IrqCtxFile {
             EINVAL
         })?;
         for cmd in cmds.iter() {
-            dev.execute(cmd)?;
+            IrqCtx::execute(dev.as_arc_borrow(), cmd)?;
         }
         Ok(len)
     }
 
-    fn poll(reader: Pin<&Reader>, _file: &File, table: &mut PollTable<'_>) -> u32 {
+    fn poll(reader: &Reader, _file: &File, table: &mut PollTable<'_>) -> u32 {
         table.register_wait(&reader.dev.readers);
         if reader.has_data() {
             crate::bindings::POLLIN | crate::bindings::POLLRDNORM

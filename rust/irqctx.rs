@@ -15,6 +15,7 @@ use kernel::{alloc::flags::GFP_KERNEL, c_str, prelude::*, sync::Arc};
 mod bindings;
 mod bottom_half;
 mod command;
+mod command_lock;
 mod compat;
 mod context;
 mod device;
@@ -43,12 +44,27 @@ module! {
     license: "GPL",
 }
 
-/// Dropped in field order: no new opens, no device, no debugfs, then the
-/// `IrqCtx` itself once nothing else holds it.
-struct IrqCtxModule {
+/// What makes the device reachable, dropped in field order: no new opens,
+/// no edu device, no debugfs.
+struct Registrations {
     _misc: Pin<KBox<MiscDeviceRegistration<IrqCtxFile>>>,
     _edu: Pin<KBox<pci::Registration<EduDriver>>>,
     _debugfs: debugfs::Dir<IrqCtx>,
+}
+
+/// The module: at unload nothing of it is open (files and debugfs files pin
+/// it), so once the registrations are gone only the hrtimer and queued
+/// bottom halves can still run; they are stopped before the device goes.
+struct IrqCtxModule {
+    regs: Option<Registrations>,
+    dev: Arc<IrqCtx>,
+}
+
+impl Drop for IrqCtxModule {
+    fn drop(&mut self) {
+        drop(self.regs.take());
+        self.dev.quiesce();
+    }
 }
 
 /// The `period_us` module parameter (declared in `helpers.c`).
@@ -95,15 +111,18 @@ impl kernel::Module for IrqCtxModule {
                 MiscDeviceOptions {
                     name: c_str!("irqctx"),
                 },
-                dev,
+                dev.clone(),
             ),
             GFP_KERNEL,
         )?;
         pr_info!("/dev/irqctx ready (hrtimer period {period_us} us, stopped)\n");
         Ok(Self {
-            _misc: misc,
-            _edu: edu,
-            _debugfs: debugfs,
+            regs: Some(Registrations {
+                _misc: misc,
+                _edu: edu,
+                _debugfs: debugfs,
+            }),
+            dev,
         })
     }
 }

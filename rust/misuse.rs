@@ -15,7 +15,7 @@
 //! source; the BH case on the BH workqueue stage.
 
 use crate::bindings;
-use crate::compat::debugfs::Show;
+use crate::compat::{debugfs::Show, irq_work::IrqWork};
 use crate::device::IrqCtx;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::{
@@ -23,7 +23,7 @@ use kernel::{
     error::code::EPERM,
     new_mutex, new_spinlock,
     prelude::*,
-    sync::{Mutex, SpinLock},
+    sync::{ArcBorrow, Mutex, SpinLock},
     time::Ktime,
 };
 
@@ -195,10 +195,10 @@ fn allowed() -> bool {
 impl IrqCtx {
     /// `misuse=NAME`: arms and triggers case `index`; `EPERM` unless loaded
     /// with `allow_misuse=1`.
-    pub(crate) fn misuse(&self, index: usize) -> Result {
+    pub(crate) fn misuse(this: ArcBorrow<'_, Self>, index: usize) -> Result {
         let case = &CASES[index];
         if !allowed() {
-            if self.bad_write_log.allow() {
+            if this.bad_write_log.allow() {
                 pr_warn!("misuse={} refused: load with allow_misuse=1\n", case.name);
             }
             return Err(EPERM);
@@ -210,27 +210,27 @@ impl IrqCtx {
             case.wrong
         );
         match case.name {
-            "spin_lock_sleep" => self.misuse.seed_armed.store(true, Ordering::Release),
+            "spin_lock_sleep" => this.misuse.seed_armed.store(true, Ordering::Release),
             "irq_unsafe_lock" => {
                 // Process context, interrupts on: lockdep learns HARDIRQ-ON-W.
-                drop(self.misuse.irq_unsafe_lock.lock());
-                self.arm_in_irq(index);
+                drop(this.misuse.irq_unsafe_lock.lock());
+                Self::arm_in_irq(this, index)?;
             }
-            "irqs_off_long" => self.irqs_off_long(),
+            "irqs_off_long" => Self::irqs_off_long(this)?,
             "sleep_in_bh" => {
-                self.set_bottoms(crate::device::Bottom::Bh as u32);
-                self.arm_in_irq(index);
+                this.set_bottoms(crate::device::Bottom::Bh as u32);
+                Self::arm_in_irq(this, index)?;
             }
-            _ => self.arm_in_irq(index),
+            _ => Self::arm_in_irq(this, index)?,
         }
         Ok(())
     }
 
     /// Has the next irq_work top half (and, for `sleep_in_bh`, its BH stage)
     /// run case `index`, and queues that irq_work.
-    fn arm_in_irq(&self, index: usize) {
-        self.misuse.armed.store(index as u32 + 1, Ordering::Release);
-        self.irq_work_trigger(1);
+    fn arm_in_irq(this: ArcBorrow<'_, Self>, index: usize) -> Result {
+        this.misuse.armed.store(index as u32 + 1, Ordering::Release);
+        Self::irq_work_trigger(this, 1)
     }
 
     /// Takes the armed case for `context`, if any.
@@ -309,24 +309,28 @@ impl IrqCtx {
         }
     }
 
-    fn irqs_off_long(&self) {
-        // SAFETY: Interrupts are disabled and restored right below.
+    fn irqs_off_long(this: ArcBorrow<'_, Self>) -> Result {
+        let _serialised = this.irq_work_lock.lock()?;
+        let mut off_ns = 0;
+        // SAFETY: Interrupts are disabled here and restored at the end of
+        // the closure, before `run_sync` waits for the irq_work.
         let flags = unsafe { bindings::irqctx_local_irq_save() };
         let start = Ktime::ktime_get().to_ns();
-        self.irq_work_queued_ns.store(start, Ordering::Relaxed);
-        self.irq_work.queue();
-        // SAFETY: Busy-waits; legal with interrupts off, which is the point.
-        unsafe { bindings::__udelay(IRQS_OFF_US as _) };
-        let off_ns = Ktime::ktime_get().to_ns() - start;
-        // SAFETY: Restores what `irqctx_local_irq_save()` saved.
-        unsafe { bindings::irqctx_local_irq_restore(flags) };
-        self.irq_work.sync();
-        let late_ns = self.irq_work_ran_ns.load(Ordering::Acquire) - start;
+        this.irq_work_queued_ns.store(start, Ordering::Relaxed);
+        IrqWork::run_sync(this, || {
+            // SAFETY: Busy-waits; legal with interrupts off, which is the point.
+            unsafe { bindings::__udelay(IRQS_OFF_US as _) };
+            off_ns = Ktime::ktime_get().to_ns() - start;
+            // SAFETY: Restores what `irqctx_local_irq_save()` saved.
+            unsafe { bindings::irqctx_local_irq_restore(flags) };
+        });
+        let late_ns = this.irq_work_ran_ns.load(Ordering::Acquire) - start;
         pr_warn!(
             "irqs_off_long: interrupts off for {} us, an irq_work queued meanwhile ran {} us late\n",
             off_ns / 1000,
             late_ns / 1000
         );
+        Ok(())
     }
 }
 

@@ -9,11 +9,12 @@
 
 use crate::compat::workqueue::{impl_has_work, WorkCallback};
 use crate::device::{Bottom, IrqCtx, BH_WORK};
+use kernel::sync::Arc;
 
 impl_has_work!(IrqCtx, 1, bh_work);
 
 impl WorkCallback<BH_WORK> for IrqCtx {
-    fn run(this: &Self) {
+    fn run(this: Arc<Self>) {
         this.run_stage(Bottom::Bh, || {
             this.misuse_in_softirq();
             (0, 0)

@@ -9,11 +9,12 @@
 
 use crate::compat::workqueue::{impl_has_work, WorkCallback};
 use crate::device::{Bottom, IrqCtx, WQ_WORK};
+use kernel::sync::Arc;
 
 impl_has_work!(IrqCtx, 0, wq_work);
 
 impl WorkCallback<WQ_WORK> for IrqCtx {
-    fn run(this: &Self) {
+    fn run(this: Arc<Self>) {
         this.run_stage(Bottom::Workqueue, || this.sleep_briefly());
     }
 }

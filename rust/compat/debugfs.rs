@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Read-only debugfs files whose text is generated on each read.
+//! Read-only debugfs files whose text is a snapshot taken at `open()`.
 //!
 //! A [`Dir`] owns an `Arc<T>`; each file created in it shows `T` through a
-//! [`Show`] implementation chosen by `ID`. Dropping the directory removes it
-//! with `debugfs_remove()`, which waits for readers in progress, before the
-//! `Arc` is released.
+//! [`Show`] implementation chosen by `ID`. The text is generated once per
+//! open, like `single_open()`, so reads in small pieces never mix two states.
+//! The constant `file_operations` name the module as owner: an open file pins
+//! the module, so `rmmod` fails with "in use" until it is closed. Dropping the
+//! directory removes it with `debugfs_remove()`, which waits for opens in
+//! progress (the only calls that touch `T`), before the `Arc` is released.
 //!
 //! C header: [`include/linux/debugfs.h`](srctree/include/linux/debugfs.h)
 
 use crate::bindings;
 use core::marker::PhantomData;
-use kernel::{prelude::*, sync::Arc};
+use kernel::{alloc::flags::GFP_KERNEL, prelude::*, sync::Arc, types::ForeignOwnable};
 
 /// Generates the text of file number `ID` of a [`Dir`].
 pub(crate) trait Show<const ID: u64>: Send + Sync + 'static {
@@ -39,31 +42,55 @@ struct Fops<T, const ID: u64>(PhantomData<T>);
 
 impl<T: Show<ID>, const ID: u64> Fops<T, ID> {
     const FOPS: bindings::file_operations = bindings::file_operations {
-        open: Some(bindings::simple_open),
+        owner: crate::compat::THIS_MODULE,
+        open: Some(Self::open),
         read: Some(Self::read),
+        release: Some(Self::release),
         llseek: Some(bindings::default_llseek),
         // SAFETY: All-zero is a valid `file_operations` (no callbacks).
         ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
     };
 
+    /// `f_op->open`: takes the snapshot into `private_data`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the debugfs proxy with a file of a [`Dir<T>`], whose
+    /// `i_private` is set by [`Dir::create_file`].
+    unsafe extern "C" fn open(inode: *mut bindings::inode, file: *mut bindings::file) -> i32 {
+        // SAFETY: `i_private` is a `&T` kept alive by the `Dir` until
+        // `debugfs_remove()`, which waits for this call (the proxy holds the
+        // file's active reference meanwhile).
+        let data = unsafe { &*(*inode).i_private.cast::<T>() };
+        let mut text = KVec::new();
+        if let Err(e) = data.show(&mut text) {
+            return e.to_errno();
+        }
+        match KBox::new(text, GFP_KERNEL) {
+            Ok(text) => {
+                // SAFETY: `file` is valid; `private_data` is ours until
+                // `release`.
+                unsafe { (*file).private_data = text.into_foreign().cast_mut() };
+                0
+            }
+            Err(e) => Error::from(e).to_errno(),
+        }
+    }
+
     /// `f_op->read`.
     ///
     /// # Safety
     ///
-    /// Called by the VFS on a file of a [`Dir<T>`] opened by `simple_open()`.
+    /// Called by the VFS on a file `open` succeeded on.
     unsafe extern "C" fn read(
         file: *mut bindings::file,
         buf: *mut kernel::ffi::c_char,
         count: usize,
         ppos: *mut bindings::loff_t,
     ) -> isize {
-        // SAFETY: `simple_open()` copied `i_private`, a `&T` kept alive by
-        // the `Dir` until `debugfs_remove()` has waited for this call.
-        let data = unsafe { &*(*file).private_data.cast::<T>() };
-        let mut text = KVec::new();
-        if let Err(e) = data.show(&mut text) {
-            return e.to_errno() as isize;
-        }
+        // SAFETY: `private_data` came from `open` and lives until `release`,
+        // which cannot run while this call is in progress.
+        let text = unsafe { <KBox<KVec<u8>> as ForeignOwnable>::borrow((*file).private_data) };
         // SAFETY: `buf`/`count`/`ppos` are this call's; `text` is valid.
         unsafe {
             bindings::simple_read_from_buffer(
@@ -74,6 +101,18 @@ impl<T: Show<ID>, const ID: u64> Fops<T, ID> {
                 text.len(),
             )
         }
+    }
+
+    /// `f_op->release`: frees the snapshot.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS on the last close of a file `open` succeeded on.
+    unsafe extern "C" fn release(_inode: *mut bindings::inode, file: *mut bindings::file) -> i32 {
+        // SAFETY: `private_data` came from `into_foreign()` in `open`; this is
+        // its last use.
+        drop(unsafe { KBox::<KVec<u8>>::from_foreign((*file).private_data) });
+        0
     }
 }
 
@@ -110,8 +149,8 @@ impl<T: Send + Sync + 'static> Dir<T> {
 
 impl<T: Send + Sync + 'static> Drop for Dir<T> {
     fn drop(&mut self) {
-        // SAFETY: `dentry` is ours; removal waits for file operations in
-        // progress, after which nothing uses `data`.
+        // SAFETY: `dentry` is ours; removal waits for opens in progress,
+        // after which nothing uses `data` (open files use their snapshot).
         unsafe { bindings::debugfs_remove(self.dentry) };
     }
 }

@@ -2,23 +2,30 @@
 
 //! High-resolution timers whose callback runs in hardirq context.
 //!
-//! A [`HrTimer`] is embedded in a pinned container `T`. When it expires, the
-//! kernel calls [`HrTimerCallback::run`] with `&T`, in hardirq context
-//! (`HRTIMER_MODE_REL_HARD`: also on PREEMPT_RT). Dropping the timer cancels it
-//! and waits for a running callback, so no callback outlives the container as
-//! long as the container drops (or [`HrTimer::cancel`]s) the timer before
-//! anything the callback uses.
+//! A [`HrTimer`] is embedded in a container `T` held in an [`Arc`]. As with
+//! upstream's `ArcHrTimerHandle`, starting it ([`HrTimer::start`]) returns an
+//! [`HrTimerHandle`] that owns a reference to the container: the container
+//! cannot go away while the timer may run, and dropping the handle cancels the
+//! timer and waits for a running callback. When it expires, the kernel calls
+//! [`HrTimerCallback::run`] with a borrow of the container, in hardirq context
+//! (`HRTIMER_MODE_REL_HARD`: also on PREEMPT_RT).
 //!
 //! C header: [`include/linux/hrtimer.h`](srctree/include/linux/hrtimer.h)
 
 use crate::bindings;
 use core::marker::PhantomData;
-use kernel::{init::PinInit, prelude::*, types::Opaque};
+use kernel::{
+    init::PinInit,
+    prelude::*,
+    sync::{Arc, ArcBorrow},
+    types::Opaque,
+};
 
 /// What the callback wants the timer to do next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum HrTimerRestart {
-    /// Do not restart.
+    /// Do not restart. (Part of the C API; irqctx's timer is periodic.)
+    #[allow(dead_code)]
     NoRestart,
     /// Restart at the (forwarded) expiry time.
     Restart,
@@ -27,7 +34,7 @@ pub(crate) enum HrTimerRestart {
 /// Implemented by the container to handle expiry of its timer.
 pub(crate) trait HrTimerCallback {
     /// Called in hardirq context when the timer expires: must not sleep.
-    fn run(this: &Self) -> HrTimerRestart;
+    fn run(this: ArcBorrow<'_, Self>) -> HrTimerRestart;
 }
 
 /// A container that embeds an [`HrTimer`] of itself.
@@ -62,9 +69,11 @@ pub(crate) use impl_has_hr_timer;
 /// # Invariants
 ///
 /// `timer` was set up by `hrtimer_init()` with [`Self::trampoline`] as its
-/// function, and is embedded in a `T` at `T::OFFSET`.
+/// function, and is embedded in a `T` at `T::OFFSET`. It is only ever armed
+/// by [`HrTimer::start`], and while it is armed or its callback runs, an
+/// [`HrTimerHandle`] owns a reference to the `Arc` that holds that `T`.
 #[repr(transparent)]
-#[pin_data(PinnedDrop)]
+#[pin_data]
 pub(crate) struct HrTimer<T> {
     #[pin]
     timer: Opaque<bindings::hrtimer>,
@@ -78,7 +87,7 @@ unsafe impl<T: Sync> Sync for HrTimer<T> {}
 
 const MODE: bindings::hrtimer_mode = bindings::hrtimer_mode_HRTIMER_MODE_REL_HARD;
 
-impl<T: HasHrTimer + HrTimerCallback + Sync> HrTimer<T> {
+impl<T: HasHrTimer + HrTimerCallback + Send + Sync> HrTimer<T> {
     /// Initialises a stopped timer.
     pub(crate) fn new() -> impl PinInit<Self> {
         // INVARIANT: `hrtimer_init()` sets the timer up and `function` points to
@@ -99,10 +108,35 @@ impl<T: HasHrTimer + HrTimerCallback + Sync> HrTimer<T> {
         self.timer.get()
     }
 
-    /// (Re)starts the timer to expire `delay_ns` from now.
-    pub(crate) fn start(&self, delay_ns: i64) {
-        // SAFETY: The timer is initialised (type invariant).
-        unsafe { bindings::hrtimer_start_range_ns(self.raw(), delay_ns, 0, MODE) };
+    /// The `hrtimer` of the `T` at `ptr`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a live `T`.
+    unsafe fn raw_of(ptr: *const T) -> *mut bindings::hrtimer {
+        // SAFETY: The caller guarantees `ptr` is valid; `OFFSET` is that of an
+        // `HrTimer<T>`, a transparent wrapper of the `hrtimer`.
+        unsafe { ptr.cast::<u8>().add(T::OFFSET) }.cast_mut().cast()
+    }
+
+    /// Starts `this`'s timer to expire `delay_ns` from now (restarting it if
+    /// it was armed). It runs, re-arming itself as long as the callback says
+    /// so, until the returned handle (or any other handle of it) is dropped.
+    ///
+    /// Callers serialise starts with each other: a start while the callback
+    /// runs on another CPU would make the callback's [`Self::forward_now`]
+    /// warn, as in C.
+    pub(crate) fn start(this: ArcBorrow<'_, T>, delay_ns: i64) -> HrTimerHandle<T> {
+        // INVARIANT: The handle owns a reference before the timer is armed.
+        let handle = HrTimerHandle {
+            inner: Arc::from(this),
+        };
+        // SAFETY: The timer of a live `T` (we hold a reference), initialised
+        // (type invariant).
+        unsafe {
+            bindings::hrtimer_start_range_ns(Self::raw_of(&*handle.inner), delay_ns, 0, MODE)
+        };
+        handle
     }
 
     /// Moves the expiry forward by whole `interval_ns` until it is in the
@@ -125,25 +159,19 @@ impl<T: HasHrTimer + HrTimerCallback + Sync> HrTimer<T> {
         unsafe { core::ptr::addr_of!((*self.raw()).node.expires).read_volatile() }
     }
 
-    /// Cancels the timer and waits for a running callback to return.
-    ///
-    /// Returns `true` if the timer was active. Must not be called from the
-    /// timer's own callback.
-    pub(crate) fn cancel(&self) -> bool {
-        // SAFETY: The timer is initialised (type invariant).
-        unsafe { bindings::hrtimer_cancel(self.raw()) != 0 }
-    }
-
     /// Called by the C timer code on expiry.
     ///
     /// # Safety
     ///
-    /// `timer` must be the `hrtimer` of a live `HrTimer<T>`.
+    /// `timer` must be the `hrtimer` of an `HrTimer<T>` armed by
+    /// [`Self::start`].
     unsafe extern "C" fn trampoline(timer: *mut bindings::hrtimer) -> bindings::hrtimer_restart {
-        // SAFETY: By the type invariant, `timer` is embedded in a `T` at
-        // `T::OFFSET`, and `T` outlives every callback since dropping the
-        // timer cancels it and waits for the callback.
-        let this = unsafe { &*timer.cast::<u8>().sub(T::OFFSET).cast::<T>() };
+        let this = timer.cast::<u8>().wrapping_sub(T::OFFSET).cast::<T>();
+        // SAFETY: By the type invariant, `timer` is embedded in a `T` inside an
+        // `Arc`, and a handle owns a reference to it until it has cancelled the
+        // timer and waited for this callback, so the count cannot reach zero
+        // meanwhile.
+        let this = unsafe { ArcBorrow::from_raw(this) };
         match T::run(this) {
             HrTimerRestart::NoRestart => bindings::hrtimer_restart_HRTIMER_NORESTART,
             HrTimerRestart::Restart => bindings::hrtimer_restart_HRTIMER_RESTART,
@@ -151,11 +179,22 @@ impl<T: HasHrTimer + HrTimerCallback + Sync> HrTimer<T> {
     }
 }
 
-#[pinned_drop]
-impl<T> PinnedDrop for HrTimer<T> {
-    fn drop(self: Pin<&mut Self>) {
-        // SAFETY: The timer is initialised (type invariant); cancelling it
-        // waits for the callback, after which nothing references `T`.
-        unsafe { bindings::hrtimer_cancel(self.timer.get()) };
+/// A started [`HrTimer`]: owns a reference to the timer's container and
+/// cancels the timer, waiting for a running callback, when dropped.
+///
+/// # Invariants
+///
+/// `inner`'s timer is an initialised [`HrTimer`] at `T::OFFSET`.
+pub(crate) struct HrTimerHandle<T: HasHrTimer + HrTimerCallback + Send + Sync> {
+    inner: Arc<T>,
+}
+
+impl<T: HasHrTimer + HrTimerCallback + Send + Sync> Drop for HrTimerHandle<T> {
+    fn drop(&mut self) {
+        // SAFETY: The timer of a live `T` (we hold a reference), initialised
+        // (type invariant). `hrtimer_cancel()` dequeues it and waits for a
+        // running callback; only then is our reference dropped. Must not be
+        // called from the timer's own callback, which would wait for itself.
+        unsafe { bindings::hrtimer_cancel(HrTimer::<T>::raw_of(&*self.inner)) };
     }
 }

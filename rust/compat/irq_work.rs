@@ -2,21 +2,23 @@
 
 //! `irq_work`: run a callback in hardirq context, queued from anywhere.
 //!
-//! [`IrqWork::queue`] on x86 raises a self-IPI, so the callback runs in
-//! hardirq context on the queuing CPU soon after, interrupting the task that
-//! queued it (which is then `current` in the callback). Dropping the item
-//! waits for a running callback (`irq_work_sync()`).
+//! [`IrqWork::run_sync`] queues the item, which on x86 raises a self-IPI, so
+//! the callback runs in hardirq context on the queuing CPU soon after,
+//! interrupting the task that queued it (which is then `current` in the
+//! callback); it then waits for the callback (`irq_work_sync()`). The item is
+//! only ever queued inside that scope, which borrows the container: the
+//! callback can never outlive it, whatever else the container's owner does.
 //!
 //! C header: [`include/linux/irq_work.h`](srctree/include/linux/irq_work.h)
 
 use crate::bindings;
 use core::marker::PhantomData;
-use kernel::{init::PinInit, prelude::*, types::Opaque};
+use kernel::{init::PinInit, prelude::*, sync::ArcBorrow, types::Opaque};
 
 /// Implemented by the container to run its [`IrqWork`].
 pub(crate) trait IrqWorkCallback {
     /// Runs in hardirq context: must not sleep.
-    fn run(this: &Self);
+    fn run(this: ArcBorrow<'_, Self>);
 }
 
 /// A container that embeds an [`IrqWork`] of itself.
@@ -51,9 +53,11 @@ pub(crate) use impl_has_irq_work;
 /// # Invariants
 ///
 /// `work` was set up by `init_irq_work()` with [`Self::trampoline`] and is
-/// embedded in a `T` at `T::OFFSET`.
+/// embedded in a `T` at `T::OFFSET`, inside an `Arc`. It is only queued by
+/// [`IrqWork::run_sync`], which holds a borrow of that `Arc` until the
+/// callback has returned.
 #[repr(transparent)]
-#[pin_data(PinnedDrop)]
+#[pin_data]
 pub(crate) struct IrqWork<T> {
     #[pin]
     work: Opaque<bindings::irq_work>,
@@ -78,36 +82,40 @@ impl<T: HasIrqWork + IrqWorkCallback + Sync> IrqWork<T> {
         })
     }
 
-    /// Queues the callback on this CPU; `false` if it was already pending.
-    pub(crate) fn queue(&self) -> bool {
-        // SAFETY: The item is initialised (type invariant).
-        unsafe { bindings::irq_work_queue(self.work.get()) }
-    }
-
-    /// Waits until the callback is neither pending nor running. Process
-    /// context only.
-    pub(crate) fn sync(&self) {
-        // SAFETY: The item is initialised (type invariant).
-        unsafe { bindings::irq_work_sync(self.work.get()) }
+    /// Queues `this`'s item on this CPU, runs `during` (the callback may run
+    /// meanwhile, or be held off if `during` disables interrupts), then waits
+    /// until the callback is neither pending nor running. Returns whether this
+    /// call queued the item: `false` if it was already pending, queued by
+    /// another `run_sync` whose callback this one waited for.
+    ///
+    /// Process context with interrupts enabled on return from `during`
+    /// (`irq_work_sync()` may sleep).
+    pub(crate) fn run_sync(this: ArcBorrow<'_, T>, during: impl FnOnce()) -> bool {
+        let work = core::ptr::from_ref(&*this)
+            .cast::<u8>()
+            .wrapping_add(T::OFFSET)
+            .cast::<bindings::irq_work>()
+            .cast_mut();
+        // SAFETY: The item is initialised (type invariant); `this` borrows its
+        // container until the sync below.
+        let queued = unsafe { bindings::irq_work_queue(work) };
+        during();
+        // SAFETY: As above. After this the callback no longer runs.
+        unsafe { bindings::irq_work_sync(work) };
+        queued
     }
 
     /// Called by the irq_work code in hardirq context.
     ///
     /// # Safety
     ///
-    /// `work` must be the `irq_work` of a live `IrqWork<T>`.
+    /// `work` must be the `irq_work` of an `IrqWork<T>` queued by
+    /// [`Self::run_sync`].
     unsafe extern "C" fn trampoline(work: *mut bindings::irq_work) {
-        // SAFETY: By the type invariant `work` is embedded in a `T`, which
-        // outlives the callback because dropping the item syncs with it.
-        let this = unsafe { &*work.cast::<u8>().sub(T::OFFSET).cast::<T>() };
-        T::run(this)
-    }
-}
-
-#[pinned_drop]
-impl<T> PinnedDrop for IrqWork<T> {
-    fn drop(self: Pin<&mut Self>) {
-        // SAFETY: The item is initialised (type invariant).
-        unsafe { bindings::irq_work_sync(self.work.get()) };
+        let this = work.cast::<u8>().wrapping_sub(T::OFFSET).cast::<T>();
+        // SAFETY: By the type invariant `work` is embedded in a `T` inside an
+        // `Arc`, borrowed by the `run_sync` that queued it until after this
+        // callback returns, so the count cannot reach zero meanwhile.
+        T::run(unsafe { ArcBorrow::from_raw(this) })
     }
 }

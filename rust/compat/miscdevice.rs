@@ -5,8 +5,10 @@
 //! A driver implements [`MiscDevice`] and keeps a pinned
 //! [`MiscDeviceRegistration`]: registering creates the node (devtmpfs makes it
 //! mode 0600, root only), dropping it calls `misc_deregister()`. The
-//! `file_operations` carry the module as owner, so an open file pins the
-//! module: `rmmod` fails with "in use" until the last close.
+//! `file_operations` are a constant per driver type (an open file keeps
+//! pointing at them after the registration is gone) and carry the module as
+//! owner, so an open file pins the module: `rmmod` fails with "in use" until
+//! the last close.
 //!
 //! Unlike upstream's 6.13 version (ioctl only), this one also routes `read`,
 //! `write` and `poll`, and hands `open` the registration's shared data.
@@ -109,14 +111,13 @@ pub(crate) trait MiscDevice: Sized {
 ///
 /// # Invariants
 ///
-/// `inner` is registered with `misc_register()` and points to `fops`; both
-/// stay in place (pinned) until `misc_deregister()` in `drop`.
+/// `inner` is registered with `misc_register()`, pointing to
+/// [`MiscDeviceVTable::VTABLE`], and stays in place (pinned) until
+/// `misc_deregister()` in `drop`.
 #[pin_data(PinnedDrop)]
 pub(crate) struct MiscDeviceRegistration<T: MiscDevice> {
     #[pin]
     inner: Opaque<bindings::miscdevice>,
-    #[pin]
-    fops: Opaque<bindings::file_operations>,
     data: T::RegistrationData,
     _t: PhantomData<T>,
 }
@@ -136,18 +137,16 @@ impl<T: MiscDevice> MiscDeviceRegistration<T> {
         // is registered and `data` is dropped here.
         unsafe {
             pin_init_from_closure(move |slot: *mut Self| {
-                let fops = Opaque::raw_get(core::ptr::addr_of!((*slot).fops));
-                fops.write(Self::fops());
                 core::ptr::addr_of_mut!((*slot).data).write(data);
                 core::ptr::addr_of_mut!((*slot)._t).write(PhantomData);
                 let inner = Opaque::raw_get(core::ptr::addr_of!((*slot).inner));
                 inner.write(bindings::miscdevice {
                     minor: bindings::MISC_DYNAMIC_MINOR as i32,
                     name: opts.name.as_char_ptr(),
-                    fops,
+                    fops: &MiscDeviceVTable::<T>::VTABLE,
                     ..Default::default()
                 });
-                // INVARIANT: `inner` and `fops` are in their final place.
+                // INVARIANT: `inner` is in its final place.
                 let ret = to_result(bindings::misc_register(inner));
                 if ret.is_err() {
                     core::ptr::drop_in_place(core::ptr::addr_of_mut!((*slot).data));
@@ -156,24 +155,28 @@ impl<T: MiscDevice> MiscDeviceRegistration<T> {
             })
         }
     }
+}
 
-    fn fops() -> bindings::file_operations {
-        bindings::file_operations {
-            // SAFETY: Returns `THIS_MODULE` of this (composite) module.
-            owner: unsafe { bindings::irqctx_this_module() },
-            open: Some(Self::open),
-            release: Some(Self::release),
-            read: if T::HAS_READ { Some(Self::read) } else { None },
-            write: if T::HAS_WRITE {
-                Some(Self::write)
-            } else {
-                None
-            },
-            poll: if T::HAS_POLL { Some(Self::poll) } else { None },
-            llseek: Some(bindings::noop_llseek),
-            ..Default::default()
-        }
-    }
+/// The `file_operations` of a [`MiscDevice`] `T`: a constant, so that it
+/// outlives every open file (the module's owner reference keeps the code).
+pub(crate) struct MiscDeviceVTable<T: MiscDevice>(PhantomData<T>);
+
+impl<T: MiscDevice> MiscDeviceVTable<T> {
+    const VTABLE: bindings::file_operations = bindings::file_operations {
+        owner: crate::compat::THIS_MODULE,
+        open: Some(Self::open),
+        release: Some(Self::release),
+        read: if T::HAS_READ { Some(Self::read) } else { None },
+        write: if T::HAS_WRITE {
+            Some(Self::write)
+        } else {
+            None
+        },
+        poll: if T::HAS_POLL { Some(Self::poll) } else { None },
+        llseek: Some(bindings::noop_llseek),
+        // SAFETY: All-zero is a valid `file_operations` (no callbacks).
+        ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
+    };
 
     /// `f_op->open`.
     ///
@@ -183,10 +186,13 @@ impl<T: MiscDevice> MiscDeviceRegistration<T> {
     /// `private_data` is the registered `miscdevice`.
     unsafe extern "C" fn open(inode: *mut bindings::inode, file: *mut bindings::file) -> i32 {
         // SAFETY: `misc_open()` set `private_data` to our `miscdevice`, which
-        // is the `inner` field of a live registration (type invariant).
+        // is the `inner` field of a registration; `misc_open()` holds
+        // `misc_mtx`, which `misc_deregister()` takes, so it is live.
         let reg = unsafe {
             let misc = (*file).private_data.cast::<u8>();
-            &*misc.sub(offset_of!(Self, inner)).cast::<Self>()
+            &*misc
+                .sub(offset_of!(MiscDeviceRegistration<T>, inner))
+                .cast::<MiscDeviceRegistration<T>>()
         };
         // SAFETY: A stream device: `f_pos` is meaningless, so no pread/lseek.
         unsafe { bindings::stream_open(inode, file) };
@@ -280,8 +286,8 @@ impl<T: MiscDevice> MiscDeviceRegistration<T> {
 impl<T: MiscDevice> PinnedDrop for MiscDeviceRegistration<T> {
     fn drop(self: Pin<&mut Self>) {
         // SAFETY: `inner` is registered (type invariant). After this no new
-        // open can start; files still open pin the module, so they are all
-        // closed before a module's registration is dropped.
+        // open can start; files still open use only the constant vtable and
+        // their own `private_data`.
         unsafe { bindings::misc_deregister(self.inner.get()) };
     }
 }

@@ -9,6 +9,12 @@
 //! `Drop` what they acquired, so a driver releases everything in reverse
 //! order by declaring its fields in that order.
 //!
+//! A [`Device`] is a counted reference (`pci_dev_get()`/`pci_dev_put()`,
+//! like upstream's `ARef<pci::Device>`): whatever safe code keeps, the
+//! `struct pci_dev` outlives it. Probe is the only place that gets one, and
+//! the guards made from it keep their own. The ID table is built by
+//! [`IdTable::new`], which adds the terminating all-zero entry itself.
+//!
 //! C header: [`include/linux/pci.h`](srctree/include/linux/pci.h)
 
 use crate::bindings;
@@ -20,22 +26,38 @@ use kernel::{
     types::{ForeignOwnable, Opaque},
 };
 
-/// A PCI device bound to a driver of this module.
+/// A reference to a PCI device, handed to [`Driver::probe`].
 ///
 /// # Invariants
 ///
-/// `pdev` is a valid `struct pci_dev` for as long as the driver is bound,
-/// i.e. from `probe` until `remove` has dropped the per-device data, which is
-/// where every `Device` lives.
-#[derive(Clone, Copy)]
+/// `pdev` is a valid `struct pci_dev` on which this value owns one reference
+/// (`pci_dev_get()`), dropped by `pci_dev_put()` in `drop`.
 pub(crate) struct Device {
     pdev: *mut bindings::pci_dev,
 }
 
-// SAFETY: The C PCI API may be used from any thread.
+// SAFETY: The C PCI API may be used from any thread; the reference count is
+// atomic.
 unsafe impl Send for Device {}
 // SAFETY: As above; `&Device` only allows calls that lock internally.
 unsafe impl Sync for Device {}
+
+impl Clone for Device {
+    fn clone(&self) -> Self {
+        // SAFETY: The device is valid (type invariant); the new value owns the
+        // new reference.
+        unsafe { bindings::pci_dev_get(self.pdev) };
+        // INVARIANT: One more reference, owned by the new value.
+        Self { pdev: self.pdev }
+    }
+}
+
+impl Drop for Device {
+    fn drop(&mut self) {
+        // SAFETY: We own one reference (type invariant).
+        unsafe { bindings::pci_dev_put(self.pdev) };
+    }
+}
 
 impl Device {
     /// `pci_name()`, e.g. `0000:00:02.0`.
@@ -46,21 +68,24 @@ impl Device {
     }
 
     /// Enables the device (`pci_enable_device()`), disabled on drop.
-    pub(crate) fn enable(self) -> Result<EnabledDevice> {
+    pub(crate) fn enable(&self) -> Result<EnabledDevice> {
         // SAFETY: The device is valid (type invariant).
         to_result(unsafe { bindings::pci_enable_device(self.pdev) })?;
-        Ok(EnabledDevice(self))
+        Ok(EnabledDevice(self.clone()))
     }
 
     /// Claims BAR `bar` (`pci_request_region()`), released on drop.
-    pub(crate) fn request_region(self, bar: i32, name: &'static CStr) -> Result<Region> {
+    pub(crate) fn request_region(&self, bar: i32, name: &'static CStr) -> Result<Region> {
         // SAFETY: The device is valid; `name` lives forever.
         to_result(unsafe { bindings::pci_request_region(self.pdev, bar, name.as_char_ptr()) })?;
-        Ok(Region { dev: self, bar })
+        Ok(Region {
+            dev: self.clone(),
+            bar,
+        })
     }
 
     /// Maps the first `len` bytes of BAR `bar`, unmapped on drop.
-    pub(crate) fn iomap(self, bar: i32, len: usize) -> Result<IoMem> {
+    pub(crate) fn iomap(&self, bar: i32, len: usize) -> Result<IoMem> {
         // SAFETY: The device is valid (type invariant).
         let addr = unsafe { bindings::pci_iomap(self.pdev, bar, len as _) };
         if addr.is_null() {
@@ -68,7 +93,7 @@ impl Device {
         }
         // INVARIANT: `addr` maps `len` bytes (`pci_iomap()` fails otherwise).
         Ok(IoMem {
-            dev: self,
+            dev: self.clone(),
             addr,
             len,
         })
@@ -76,7 +101,7 @@ impl Device {
 
     /// Allocates exactly one interrupt vector of a kind in `flags`
     /// (`PCI_IRQ_MSI`, `PCI_IRQ_INTX`), freed on drop.
-    pub(crate) fn alloc_irq_vector(self, flags: u32) -> Result<IrqVectors> {
+    pub(crate) fn alloc_irq_vector(&self, flags: u32) -> Result<IrqVectors> {
         // SAFETY: The device is valid (type invariant).
         let n = unsafe { bindings::pci_alloc_irq_vectors(self.pdev, 1, 1, flags) };
         to_result(n)?;
@@ -84,7 +109,7 @@ impl Device {
         let irq = unsafe { bindings::pci_irq_vector(self.pdev, 0) };
         to_result(irq)?;
         Ok(IrqVectors {
-            dev: self,
+            dev: self.clone(),
             irq: irq as u32,
         })
     }
@@ -194,6 +219,78 @@ impl Drop for IoMem {
     }
 }
 
+/// One entry of an [`IdTable`]: a vendor and device ID, any subsystem.
+#[derive(Clone, Copy)]
+pub(crate) struct DeviceId {
+    vendor: u32,
+    device: u32,
+}
+
+impl DeviceId {
+    /// Matches `vendor:device`, any subvendor and subdevice
+    /// (`PCI_DEVICE(vendor, device)` in C).
+    pub(crate) const fn new(vendor: u32, device: u32) -> Self {
+        Self { vendor, device }
+    }
+}
+
+/// The all-zero entry that ends an ID table.
+const ID_TERMINATOR: bindings::pci_device_id = bindings::pci_device_id {
+    vendor: 0,
+    device: 0,
+    subvendor: 0,
+    subdevice: 0,
+    class: 0,
+    class_mask: 0,
+    driver_data: 0,
+    override_only: 0,
+};
+
+/// The devices a driver binds to: `N` entries and the all-zero terminator
+/// the PCI core looks for, laid out as one C array.
+#[repr(C)]
+pub(crate) struct IdTable<const N: usize> {
+    ids: [bindings::pci_device_id; N],
+    terminator: bindings::pci_device_id,
+}
+
+impl<const N: usize> IdTable<N> {
+    /// A table of `ids`, terminated.
+    pub(crate) const fn new(ids: [DeviceId; N]) -> Self {
+        let mut raw = [ID_TERMINATOR; N];
+        let mut i = 0;
+        while i < N {
+            raw[i].vendor = ids[i].vendor;
+            raw[i].device = ids[i].device;
+            raw[i].subvendor = !0;
+            raw[i].subdevice = !0;
+            i += 1;
+        }
+        Self {
+            ids: raw,
+            terminator: ID_TERMINATOR,
+        }
+    }
+
+    /// The table as [`Driver::ID_TABLE`] takes it.
+    pub(crate) const fn as_ref(&'static self) -> IdTableRef {
+        // INVARIANT: `ids` is followed by `terminator` (`repr(C)`, same type,
+        // no padding between array elements), in a static.
+        IdTableRef(core::ptr::addr_of!(self.ids).cast())
+    }
+}
+
+/// A terminated, static `pci_device_id` array.
+///
+/// # Invariants
+///
+/// Points to a static array ending in an all-zero entry.
+#[derive(Clone, Copy)]
+pub(crate) struct IdTableRef(*const bindings::pci_device_id);
+
+// SAFETY: A pointer to immutable static data.
+unsafe impl Sync for IdTableRef {}
+
 /// A PCI driver.
 pub(crate) trait Driver {
     /// Data shared by all devices, owned by the [`Registration`].
@@ -201,8 +298,8 @@ pub(crate) trait Driver {
     /// Per-device data, kept from `probe` until `remove`.
     type Data: Send + Sync + 'static;
 
-    /// The devices this driver binds to, terminated by an all-zero entry.
-    const ID_TABLE: &'static [bindings::pci_device_id];
+    /// The devices this driver binds to.
+    const ID_TABLE: IdTableRef;
 
     /// Binds to `dev`.
     fn probe(shared: &Self::RegistrationData, dev: Device) -> Result<Pin<KBox<Self::Data>>>;
@@ -247,7 +344,7 @@ impl<T: Driver> Registration<T> {
                 let drv = Opaque::raw_get(core::ptr::addr_of!((*slot).driver));
                 drv.write(bindings::pci_driver {
                     name: name.as_char_ptr(),
-                    id_table: T::ID_TABLE.as_ptr(),
+                    id_table: T::ID_TABLE.0,
                     probe: Some(Self::probe_callback),
                     remove: Some(Self::remove_callback),
                     ..Default::default()
@@ -279,7 +376,9 @@ impl<T: Driver> Registration<T> {
             let drv = bindings::irqctx_pci_driver_of(pdev).cast::<u8>();
             &*drv.sub(offset_of!(Self, driver)).cast::<Self>()
         };
-        // INVARIANT: `pdev` is bound from now until `remove`.
+        // SAFETY: `pdev` is valid during probe.
+        unsafe { bindings::pci_dev_get(pdev) };
+        // INVARIANT: The new value owns the reference just taken.
         match T::probe(&reg.data, Device { pdev }) {
             Ok(data) => {
                 // SAFETY: `pdev` is valid; drvdata is ours until `remove`.

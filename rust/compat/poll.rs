@@ -64,7 +64,27 @@ impl PollCondVar {
     /// false (spurious, or another reader won the race), or `ERESTARTSYS` if a
     /// signal arrived first. Must be called from process context.
     pub(crate) fn wait_interruptible(&self, condition: impl FnMut() -> bool) -> Result<u32> {
-        self.wait(condition, None).map(|(_, rechecks)| rechecks)
+        self.wait(condition, None, bindings::TASK_INTERRUPTIBLE)
+            .map(|(_, rechecks)| rechecks)
+    }
+
+    /// Sleeps until `condition()` returns `true`, signals or not. Only for
+    /// waits bounded by the code that makes the condition true (e.g. a
+    /// teardown waiting for users that were told to stop). Process context.
+    pub(crate) fn wait_uninterruptible(&self, condition: impl FnMut() -> bool) {
+        // Without TASK_INTERRUPTIBLE there is no signal to report.
+        let _ = self.wait(condition, None, bindings::TASK_UNINTERRUPTIBLE);
+    }
+
+    /// Like [`Self::wait_uninterruptible`], giving up after `timeout`
+    /// jiffies: returns whether the condition became true.
+    pub(crate) fn wait_uninterruptible_timeout(
+        &self,
+        condition: impl FnMut() -> bool,
+        timeout: kernel::time::Jiffies,
+    ) -> bool {
+        self.wait(condition, Some(timeout), bindings::TASK_UNINTERRUPTIBLE)
+            .is_ok_and(|(met, _)| met)
     }
 
     /// Like [`Self::wait_interruptible`], giving up after `timeout` jiffies:
@@ -74,13 +94,15 @@ impl PollCondVar {
         condition: impl FnMut() -> bool,
         timeout: kernel::time::Jiffies,
     ) -> Result<bool> {
-        self.wait(condition, Some(timeout)).map(|(met, _)| met)
+        self.wait(condition, Some(timeout), bindings::TASK_INTERRUPTIBLE)
+            .map(|(met, _)| met)
     }
 
     fn wait(
         &self,
         mut condition: impl FnMut() -> bool,
         mut timeout: Option<kernel::time::Jiffies>,
+        state: u32,
     ) -> Result<(bool, u32)> {
         let wait = Opaque::<bindings::wait_queue_entry>::uninit();
         let mut wakeups: u32 = 0;
@@ -92,7 +114,7 @@ impl PollCondVar {
                 bindings::prepare_to_wait_event(
                     self.wait_queue_head.get(),
                     wait.get(),
-                    bindings::TASK_INTERRUPTIBLE as i32,
+                    state as i32,
                 )
             };
             if condition() {
@@ -117,13 +139,13 @@ impl PollCondVar {
         result
     }
 
-    /// Wakes every interruptible sleeper and poller. Any context.
+    /// Wakes every sleeper and poller. Any context.
     pub(crate) fn notify_all(&self) {
         // SAFETY: The queue is initialised (type invariant).
         unsafe {
             bindings::__wake_up(
                 self.wait_queue_head.get(),
-                bindings::TASK_INTERRUPTIBLE,
+                bindings::TASK_NORMAL,
                 0,
                 core::ptr::null_mut(),
             )

@@ -2,17 +2,25 @@
 
 //! Work items embedded in a long-lived container, with cancellation.
 //!
-//! 6.12's `kernel::workqueue::Work` hands an `Arc` or `Box` to the queue and
-//! cannot be cancelled. Here a [`Work`] lives inside a pinned container `T`
-//! and [`WorkCallback::run`] gets `&T`; [`Work::cancel_sync`] (also run on
-//! drop) removes pending work and waits for a running callback, which is what
-//! a driver needs on unload (`cancel_work_sync()`).
+//! As with upstream's `kernel::workqueue`, a [`Work`] lives inside a container
+//! `T` held in an [`Arc`], and queueing it hands the queue a reference: the
+//! container cannot go away while the work is pending, and the callback gets
+//! that reference ([`WorkCallback::run`] takes the `Arc<T>`). 6.12's version
+//! cannot be cancelled; here [`Work::cancel_sync`] removes pending work
+//! (dropping the queue's reference) and waits for a running callback, which
+//! is what a driver needs on unload (`cancel_work_sync()`).
 //!
 //! C header: [`include/linux/workqueue.h`](srctree/include/linux/workqueue.h)
 
 use crate::bindings;
 use core::marker::PhantomData;
-use kernel::{init::PinInit, prelude::*, sync::LockClassKey, types::Opaque, workqueue::Queue};
+use kernel::{
+    init::PinInit,
+    prelude::*,
+    sync::{Arc, ArcBorrow, LockClassKey},
+    types::Opaque,
+    workqueue::Queue,
+};
 
 /// Creates a [`Work`] initialiser with a static lock class and a name.
 macro_rules! new_work {
@@ -28,8 +36,9 @@ pub(crate) use new_work;
 /// Implemented by the container to run its work item number `ID`.
 pub(crate) trait WorkCallback<const ID: u64 = 0> {
     /// Called in process context by a worker thread (or in softirq context
-    /// for a BH workqueue, where it must not sleep).
-    fn run(this: &Self);
+    /// for a BH workqueue, where it must not sleep), with the reference the
+    /// queue held.
+    fn run(this: Arc<Self>);
 }
 
 /// A container that embeds a [`Work`] of itself with id `ID`.
@@ -64,9 +73,11 @@ pub(crate) use impl_has_work;
 /// # Invariants
 ///
 /// `work` was initialised with [`Self::trampoline`] and is embedded in a `T`
-/// at `<T as HasWork<ID>>::OFFSET`.
+/// at `<T as HasWork<ID>>::OFFSET`. While it is pending, the queue owns one
+/// reference to that `T`, which is inside an [`Arc`] (made by
+/// [`Arc::into_raw`]).
 #[repr(transparent)]
-#[pin_data(PinnedDrop)]
+#[pin_data]
 pub(crate) struct Work<T, const ID: u64 = 0> {
     #[pin]
     work: Opaque<bindings::work_struct>,
@@ -78,7 +89,7 @@ unsafe impl<T: Sync, const ID: u64> Send for Work<T, ID> {}
 // SAFETY: All methods take `&self` and the C API serialises them itself.
 unsafe impl<T: Sync, const ID: u64> Sync for Work<T, ID> {}
 
-impl<T: HasWork<ID> + WorkCallback<ID> + Sync, const ID: u64> Work<T, ID> {
+impl<T: HasWork<ID> + WorkCallback<ID> + Send + Sync, const ID: u64> Work<T, ID> {
     /// Initialises an idle work item.
     pub(crate) fn new(name: &'static CStr, key: &'static LockClassKey) -> impl PinInit<Self> {
         // INVARIANT: The work is initialised with the trampoline; the caller
@@ -101,55 +112,82 @@ impl<T: HasWork<ID> + WorkCallback<ID> + Sync, const ID: u64> Work<T, ID> {
         })
     }
 
-    /// Queues the work on `queue`; returns `false` if it was already pending
-    /// (the pending run will see whatever this caller wanted to hand over).
-    pub(crate) fn queue(&self, queue: &Queue) -> bool {
+    /// Queues `this`'s work item on `queue`, handing the queue a reference to
+    /// `this`; returns `false` if it was already pending (the pending run will
+    /// see whatever this caller wanted to hand over).
+    pub(crate) fn enqueue(this: ArcBorrow<'_, T>, queue: &Queue) -> bool {
+        let ptr = Arc::into_raw(Arc::<T>::from(this));
         let queue = core::ptr::from_ref(queue)
             .cast_mut()
             .cast::<bindings::workqueue_struct>();
-        // SAFETY: `Queue` wraps a live `workqueue_struct`; the work is
-        // initialised (type invariant).
-        unsafe {
+        // SAFETY: `ptr` points to a live `T` (we own a reference) and its
+        // `Work` is at `OFFSET`; `Queue` wraps a live `workqueue_struct`.
+        let queued = unsafe {
             bindings::queue_work_on(
                 bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
                 queue,
-                self.work.get(),
+                Self::raw_work(ptr),
             )
+        };
+        if !queued {
+            // SAFETY: Already pending: the queue holds a reference of its own,
+            // give ours back.
+            drop(unsafe { Arc::from_raw(ptr) });
         }
+        // INVARIANT: If newly queued, the queue owns the reference from above.
+        queued
     }
 
-    /// Cancels pending work and waits for a running callback to return.
+    /// The `work_struct` of the `T` at `ptr`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a live `T`.
+    unsafe fn raw_work(ptr: *const T) -> *mut bindings::work_struct {
+        // SAFETY: The caller guarantees `ptr` is valid; `OFFSET` is that of a
+        // `Work<T, ID>`, a transparent wrapper of the `work_struct`.
+        unsafe { ptr.cast::<u8>().add(<T as HasWork<ID>>::OFFSET) }
+            .cast_mut()
+            .cast()
+    }
+
+    /// Cancels pending work (dropping the queue's reference) and waits for a
+    /// running callback to return.
     ///
     /// Returns `true` if the work was pending. Must not be called from the
     /// work's own callback.
     pub(crate) fn cancel_sync(&self) -> bool {
         // SAFETY: The work is initialised (type invariant).
-        unsafe { bindings::cancel_work_sync(self.work.get()) }
+        let was_pending = unsafe { bindings::cancel_work_sync(self.work.get()) };
+        if was_pending {
+            let this = self
+                .work
+                .get()
+                .cast::<u8>()
+                .wrapping_sub(<T as HasWork<ID>>::OFFSET)
+                .cast::<T>();
+            // SAFETY: It was pending, so it was queued by `enqueue`, which gave
+            // the queue the reference made by `Arc::into_raw` on the `T` that
+            // embeds this work (type invariant); it is ours now.
+            drop(unsafe { Arc::from_raw(this) });
+        }
+        was_pending
     }
 
     /// Called by a worker to run the work.
     ///
     /// # Safety
     ///
-    /// `work` must be the `work_struct` of a live `Work<T, ID>`.
+    /// `work` must be the `work_struct` of a `Work<T, ID>` that was queued by
+    /// [`Self::enqueue`].
     unsafe extern "C" fn trampoline(work: *mut bindings::work_struct) {
-        // SAFETY: By the type invariant `work` is embedded in a `T` at the
-        // offset, and `T` outlives every run because dropping the work item
-        // cancels it and waits.
-        let this = unsafe {
-            &*work
-                .cast::<u8>()
-                .sub(<T as HasWork<ID>>::OFFSET)
-                .cast::<T>()
-        };
-        <T as WorkCallback<ID>>::run(this)
-    }
-}
-
-#[pinned_drop]
-impl<T, const ID: u64> PinnedDrop for Work<T, ID> {
-    fn drop(self: Pin<&mut Self>) {
-        // SAFETY: The work is initialised (type invariant).
-        unsafe { bindings::cancel_work_sync(self.work.get()) };
+        let this = work
+            .cast::<u8>()
+            .wrapping_sub(<T as HasWork<ID>>::OFFSET)
+            .cast::<T>();
+        // SAFETY: The work ran because it was queued by `enqueue`, which gave
+        // the queue the reference made by `Arc::into_raw` on the `T` that
+        // embeds `work` (type invariant); the callback takes it over.
+        <T as WorkCallback<ID>>::run(unsafe { Arc::from_raw(this) })
     }
 }

@@ -15,25 +15,28 @@
 //! interrupt storm cannot come from this handler. It then records the event
 //! and, when the `thread` bottom half is selected, wakes the handler thread.
 //!
-//! Unbinding (rmmod, or `echo ... > /sys/bus/pci/drivers/irqctx/unbind`)
-//! first unpublishes the device, waiting for commands that use it, then
-//! frees the interrupt (waiting for running handlers), then releases the
-//! vectors, the mapping, the region and the device, in that order.
+//! Commands on one device take turns ([`CommandLock`]): two writers' raises
+//! would otherwise merge into one interrupt. Unbinding (rmmod, or `echo ... >
+//! /sys/bus/pci/drivers/irqctx/unbind`) first unpublishes the device, tells
+//! commands to stop (`ENODEV`) and waits for the one in progress, then frees
+//! the interrupt (waiting for running handlers), then releases the vectors,
+//! the region and the device, in that order.
 
 use crate::bindings;
+use crate::command_lock::{new_command_lock, CommandLock};
 use crate::compat::{
     irq::{flags, IrqReturn, ThreadedHandler, ThreadedIrqReturn, ThreadedRegistration},
-    pci::{self, Device, EnabledDevice, IoMem, IrqVectors, Region},
+    pci::{self, Device, DeviceId, EnabledDevice, IdTable, IoMem, IrqVectors, Region},
     poll::{new_poll_condvar, PollCondVar},
 };
 use crate::context::Context;
-use crate::device::{Bottom, IrqCtx};
+use crate::device::{Bottom, IrqCtx, MAX_EDU};
 use crate::event::{EduIrq, Event, Source, Stage};
 use core::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
 use kernel::{
     alloc::flags::GFP_KERNEL,
     c_str,
-    error::code::{EINVAL, ENODEV, ENOSPC},
+    error::code::{EINTR, EINVAL, ENODEV, ENOSPC, ERESTARTSYS},
     prelude::*,
     sync::Arc,
     time::{msecs_to_jiffies, Ktime},
@@ -113,6 +116,9 @@ pub(crate) struct Edu {
     fact_started_ns: AtomicI64,
     fact_n: AtomicU32,
     fact_result: AtomicU32,
+    /// Factorials started; one whose caller gave up (a signal) may still be
+    /// computing, and the device ignores a new one until it is done.
+    fact_started: AtomicU64,
     /// Factorial interrupts handled.
     facts: AtomicU64,
     /// Set when unbinding starts: commands stop at once with `ENODEV`.
@@ -120,6 +126,9 @@ pub(crate) struct Edu {
     /// Commands wait here for their interrupt.
     #[pin]
     done: PollCondVar,
+    /// Commands on this device take turns.
+    #[pin]
+    cmd: CommandLock,
 }
 
 impl Edu {
@@ -148,14 +157,28 @@ impl Edu {
         }
     }
 
-    /// Makes commands in progress give up, before unbinding waits for them.
-    fn start_unbinding(&self) {
+    /// Runs command `f` once the commands before it on this device are
+    /// done; `ENODEV` if the device is being unbound.
+    pub(crate) fn command(&self, f: impl FnOnce(&Self) -> Result) -> Result {
+        let _turn = self.cmd.lock()?;
+        if self.unbinding.load(Ordering::Acquire) {
+            return Err(ENODEV);
+        }
+        f(self)
+    }
+
+    /// Makes commands in progress give up and waits for the one running,
+    /// before unbinding releases the device.
+    fn stop_commands(&self) {
         self.unbinding.store(true, Ordering::Release);
         self.done.notify_all();
+        self.cmd.close();
     }
 
     /// Raises `n` interrupts, each after the previous one was handled, so
-    /// that `/proc/interrupts` grows by exactly `n`.
+    /// that `/proc/interrupts` grows by exactly `n`. A signal stops the
+    /// burst with `EINTR` (never restarted: that would repeat the
+    /// interrupts already raised); the statistics tell how many were.
     pub(crate) fn raise(&self, n: u32) -> Result {
         for _ in 0..n {
             if self.unbinding.load(Ordering::Acquire) {
@@ -165,21 +188,40 @@ impl Edu {
             self.raised_ns
                 .store(Ktime::ktime_get().to_ns(), Ordering::Release);
             self.bar.write32(RAISE_IRQ, reg::INTR_RAISE)?;
-            self.wait_done(|| self.raises.load(Ordering::Acquire) != before)?;
+            let handled = || self.raises.load(Ordering::Acquire) != before;
+            match self.wait_done(handled) {
+                Err(e) if e == ERESTARTSYS => {
+                    // This interrupt is raised: let it be handled (bounded),
+                    // so that it cannot merge with the next command's, and
+                    // do not let the write restart, which would raise again.
+                    let gone = || self.unbinding.load(Ordering::Acquire);
+                    self.done.wait_uninterruptible_timeout(
+                        || gone() || handled(),
+                        msecs_to_jiffies(IRQ_TIMEOUT_MS),
+                    );
+                    return Err(EINTR);
+                }
+                r => r?,
+            }
         }
         Ok(())
     }
 
     /// Has the device compute `n!`, sleeping until its completion
-    /// interrupt; returns the result (also delivered to readers).
+    /// interrupt; returns the result (also delivered to readers). If an
+    /// earlier factorial was abandoned (its writer got a signal), waits for
+    /// it first: the device ignores a new one while computing, and its
+    /// interrupt must not be taken for this one's.
     pub(crate) fn factorial(&self, n: u32) -> Result<u32> {
-        let before = self.facts.load(Ordering::Acquire);
+        let started = self.fact_started.load(Ordering::Relaxed);
+        self.wait_done(|| self.facts.load(Ordering::Acquire) >= started)?;
         self.fact_n.store(n, Ordering::Relaxed);
         self.fact_started_ns
             .store(Ktime::ktime_get().to_ns(), Ordering::Release);
+        self.fact_started.store(started + 1, Ordering::Relaxed);
         self.bar.write32(STATUS_IRQ_ON_DONE, reg::STATUS)?;
         self.bar.write32(n, reg::FACTORIAL)?;
-        self.wait_done(|| self.facts.load(Ordering::Acquire) != before)?;
+        self.wait_done(|| self.facts.load(Ordering::Acquire) > started)?;
         Ok(self.fact_result.load(Ordering::Relaxed))
     }
 }
@@ -212,15 +254,18 @@ impl ThreadedHandler for Arc<Edu> {
                 now - self.raised_ns.load(Ordering::Acquire),
             )
         };
-        let wake_thread = self.ctx.record_top(Event {
-            source: Source::Edu,
-            stage: Stage::Top,
-            t_ns: now,
-            delay_ns,
-            ctx,
-            edu,
-            ..Event::default()
-        });
+        let wake_thread = IrqCtx::record_top(
+            self.ctx.as_arc_borrow(),
+            Event {
+                source: Source::Edu,
+                stage: Stage::Top,
+                t_ns: now,
+                delay_ns,
+                ctx,
+                edu,
+                ..Event::default()
+            },
+        );
         if status & FACT_IRQ != 0 {
             self.facts.fetch_add(1, Ordering::Release);
         }
@@ -256,17 +301,18 @@ pub(crate) struct EduBinding {
 #[pinned_drop]
 impl PinnedDrop for EduBinding {
     fn drop(self: Pin<&mut Self>) {
-        // Stop commands in progress, unpublish (waiting for them), then the
-        // fields drop in order: free_irq, vectors, region, device.
-        self.irq.handler().start_unbinding();
+        // Unpublish, stop commands (waiting for the one in progress), then
+        // the fields drop in order: free_irq, vectors, region, device.
         let this = self.irq.handler();
-        let mut bound = self.ctx.edu.lock();
-        let slot = bound
+        let edu = self
+            .ctx
+            .edu
+            .lock()
             .iter_mut()
-            .find(|e| e.as_ref().is_some_and(|e| Arc::ptr_eq(e, this)));
-        let edu = slot.and_then(Option::take);
-        drop(bound);
+            .find(|e| e.as_ref().is_some_and(|e| Arc::ptr_eq(e, this)))
+            .and_then(Option::take);
         drop(edu);
+        this.stop_commands();
         pr_info!("edu: unbound, irq {} freed\n", self.irq.irq());
     }
 }
@@ -274,38 +320,22 @@ impl PinnedDrop for EduBinding {
 /// The PCI driver for the edu device.
 pub(crate) struct EduDriver;
 
-static EDU_IDS: [bindings::pci_device_id; 2] = [
-    bindings::pci_device_id {
-        vendor: 0x1234,
-        device: 0x11e8,
-        subvendor: !0,
-        subdevice: !0,
-        class: 0,
-        class_mask: 0,
-        driver_data: 0,
-        override_only: 0,
-    },
-    bindings::pci_device_id {
-        vendor: 0,
-        device: 0,
-        subvendor: 0,
-        subdevice: 0,
-        class: 0,
-        class_mask: 0,
-        driver_data: 0,
-        override_only: 0,
-    },
-];
+/// QEMU's edu device, `PCI_DEVICE(0x1234, 0x11e8)`.
+static EDU_IDS: IdTable<1> = IdTable::new([DeviceId::new(0x1234, 0x11e8)]);
 
 impl pci::Driver for EduDriver {
     type RegistrationData = (Arc<IrqCtx>, IrqMode);
     type Data = EduBinding;
-    const ID_TABLE: &'static [bindings::pci_device_id] = &EDU_IDS;
+    const ID_TABLE: pci::IdTableRef = EDU_IDS.as_ref();
 
     fn probe(shared: &(Arc<IrqCtx>, IrqMode), dev: Device) -> Result<Pin<KBox<EduBinding>>> {
         let (ctx, mode) = (&shared.0, shared.1);
+        // Refuse a device beyond the last slot before anything is live.
+        if ctx.edu.lock().iter().all(Option::is_some) {
+            pr_err!("{}: already {MAX_EDU} edu devices bound\n", dev.name());
+            return Err(ENOSPC);
+        }
         let enabled = dev.enable()?;
-        enabled.set_master();
         let region = dev.request_region(0, c_str!("irqctx"))?;
         let bar = dev.iomap(0, MMIO_LEN)?;
         let id = bar.read32(reg::ID)?;
@@ -318,6 +348,10 @@ impl pci::Driver for EduDriver {
             pr_err!("{}: edu liveness check failed\n", dev.name());
             return Err(ENODEV);
         }
+        if mode == IrqMode::Msi {
+            // An MSI is a memory write by the device: it must master the bus.
+            enabled.set_master();
+        }
         let vectors = dev.alloc_irq_vector(match mode {
             IrqMode::Msi => bindings::PCI_IRQ_MSI,
             IrqMode::Intx => bindings::PCI_IRQ_INTX,
@@ -327,11 +361,12 @@ impl pci::Driver for EduDriver {
         bar.write32(stale, reg::INTR_ACK)?;
 
         let irq = vectors.irq();
+        let edu_dev = dev.clone();
         let edu = Arc::pin_init(
             pin_init!(Edu {
                 bar,
                 ctx: ctx.clone(),
-                dev,
+                dev: edu_dev,
                 mode,
                 irq,
                 raised_ns: AtomicI64::new(0),
@@ -339,9 +374,11 @@ impl pci::Driver for EduDriver {
                 fact_started_ns: AtomicI64::new(0),
                 fact_n: AtomicU32::new(0),
                 fact_result: AtomicU32::new(0),
+                fact_started: AtomicU64::new(0),
                 facts: AtomicU64::new(0),
                 unbinding: AtomicBool::new(false),
                 done <- new_poll_condvar!("irqctx_edu_done"),
+                cmd <- new_command_lock!("irqctx_edu_cmd"),
             }),
             GFP_KERNEL,
         )?;
@@ -360,15 +397,17 @@ impl pci::Driver for EduDriver {
             }),
             GFP_KERNEL,
         )?;
+        let mut bound = ctx.edu.lock();
+        // A concurrent probe may have taken the last slot meanwhile; dropping
+        // the binding then frees the interrupt again.
+        let slot = bound.iter_mut().find(|e| e.is_none()).ok_or(ENOSPC)?;
+        *slot = Some(edu);
+        drop(bound);
         pr_info!(
             "edu {}: id 0x{id:08x}, irq {irq} ({})\n",
             dev.name(),
             mode.name()
         );
-        let mut bound = ctx.edu.lock();
-        let slot = bound.iter_mut().find(|e| e.is_none()).ok_or(ENOSPC)?;
-        *slot = Some(edu);
-        drop(bound);
         Ok(binding)
     }
 }

@@ -6,27 +6,35 @@
 //! in hardirq context as soon as that interrupt is taken, usually right on top
 //! of the writer that queued it (which is then `current`).
 
-use crate::compat::irq_work::{impl_has_irq_work, IrqWorkCallback};
+use crate::compat::irq_work::{impl_has_irq_work, IrqWork, IrqWorkCallback};
 use crate::context::Context;
 use crate::device::IrqCtx;
 use crate::event::{Event, Source, Stage};
 use core::sync::atomic::Ordering;
-use kernel::time::Ktime;
+use kernel::{
+    error::code::{EINTR, ERESTARTSYS},
+    prelude::*,
+    sync::ArcBorrow,
+    time::Ktime,
+};
 
 impl_has_irq_work!(IrqCtx, irq_work);
 
 impl IrqWorkCallback for IrqCtx {
-    fn run(this: &Self) {
+    fn run(this: ArcBorrow<'_, Self>) {
         let ctx = Context::capture();
         let now = Ktime::ktime_get().to_ns();
-        let _ = this.record_top(Event {
-            source: Source::IrqWork,
-            stage: Stage::Top,
-            t_ns: now,
-            delay_ns: now - this.irq_work_queued_ns.load(Ordering::Relaxed),
-            ctx,
-            ..Event::default()
-        });
+        let _ = IrqCtx::record_top(
+            this,
+            Event {
+                source: Source::IrqWork,
+                stage: Stage::Top,
+                t_ns: now,
+                delay_ns: now - this.irq_work_queued_ns.load(Ordering::Relaxed),
+                ctx,
+                ..Event::default()
+            },
+        );
         this.irq_work_ran_ns.store(now, Ordering::Release);
         this.misuse_in_hardirq();
     }
@@ -34,13 +42,21 @@ impl IrqWorkCallback for IrqCtx {
 
 impl IrqCtx {
     /// Queues the irq_work `n` times, each after the previous one ran, so
-    /// that every queueing produces exactly one top half.
-    pub(crate) fn irq_work_trigger(&self, n: u32) {
-        for _ in 0..n {
-            self.irq_work_queued_ns
+    /// that every queueing produces exactly one top half; bursts of
+    /// concurrent writers take turns. A signal stops the burst: with
+    /// `ERESTARTSYS` before the first top half (the write may restart),
+    /// with `EINTR` after some (it must not: they happened).
+    pub(crate) fn irq_work_trigger(this: ArcBorrow<'_, Self>, n: u32) -> Result {
+        let _serialised = this.irq_work_lock.lock()?;
+        for done in 0..n {
+            if kernel::current!().signal_pending() {
+                return Err(if done == 0 { ERESTARTSYS } else { EINTR });
+            }
+            this.irq_work_queued_ns
                 .store(Ktime::ktime_get().to_ns(), Ordering::Relaxed);
-            self.irq_work.queue();
-            self.irq_work.sync();
+            // Nobody else queues it while we hold the lock: this queues.
+            IrqWork::run_sync(this, || ());
         }
+        Ok(())
     }
 }

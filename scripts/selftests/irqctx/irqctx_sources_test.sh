@@ -123,17 +123,21 @@ test_poll() {
 	wait $p && [ "$(cat "$TMP/poll")" = pollin ]
 }
 
-# Each reader gets every record from its open onward.
+# Each reader gets every record from its open onward. A factorial ends the
+# records of interest; a late bottom half of an earlier test may reach one
+# reader and not the other, so only this test's records are compared.
 test_readers() {
 	ctl bh=none
-	"$IO" read -l 6 >"$TMP/r1" &
+	"$IO" read -u ' n=7 ' >"$TMP/r1" &
 	local r1=$!
-	"$IO" read -l 6 >"$TMP/r2" &
+	"$IO" read -u ' n=7 ' >"$TMP/r2" &
 	local r2=$!
 	wait_for asleep $r1 && wait_for asleep $r2 || return 1
-	ctl irq_work=6
+	ctl irq_work=6 && ctl factorial=7 || return 1
 	wait $r1 && wait $r2 || return 1
-	[ "$(grep -c 'src=irq_work stage=top' "$TMP/r1")" = 6 ] && cmp -s "$TMP/r1" "$TMP/r2"
+	grep -E 'src=irq_work stage=top | n=7 ' "$TMP/r1" >"$TMP/r1.mine"
+	grep -E 'src=irq_work stage=top | n=7 ' "$TMP/r2" >"$TMP/r2.mine"
+	[ "$(grep -c 'src=irq_work stage=top' "$TMP/r1.mine")" = 6 ] && cmp -s "$TMP/r1.mine" "$TMP/r2.mine"
 }
 
 # Unbinding with a reader blocked and interrupts in flight stops the edu

@@ -1,0 +1,189 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# irqctx regression tests: one per reliability finding (a root user closing
+# files after rmmod, readers sharing a file, concurrent writers, signals,
+# racing timer commands, small reads of the statistics). Each test fails on
+# the bug it guards against.
+
+. "$(dirname "$0")/lib.sh"
+
+EDU=/sys/bus/pci/drivers/irqctx
+STATS=/sys/kernel/debug/irqctx/stats
+stat_source() { sed -n "s/^source=$1 top=//p" $STATS; }
+stat_stage() { sed -n "s/^stage=$1 count=[0-9]* min_ns=\\([-0-9]*\\) .*/\\1/p" $STATS; }
+irq_count() {
+	awk 'NR == 1 { ncpu = NF } / irqctx$/ { for (i = 2; i <= ncpu + 1; i++) n += $i } END { print n + 0 }' /proc/interrupts
+}
+gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# An open debugfs file pins the module: rmmod is refused, and closing the
+# file afterwards is safe (it used to oops in full_proxy_release).
+test_debugfs_pins() {
+	local f
+	for f in stats misuse; do
+		exec 5</sys/kernel/debug/irqctx/$f
+		if rmmod irqctx 2>/dev/null; then
+			exec 5<&-
+			echo "# rmmod succeeded with $f open"
+			return 1
+		fi
+		[ -c "$DEV" ] && refcnt_is 1 || { exec 5<&-; return 1; }
+		exec 5<&-
+	done
+	rmmod irqctx && load
+}
+
+# Tasks reading one open file each sleep interruptibly: a second reader is
+# asleep (S, not D) and SIGKILL removes it; a non-blocking read of the same
+# file gets EAGAIN at once instead of queueing behind the sleepers.
+test_shared_file() {
+	ctl bh=none
+	exec 3<"$DEV"
+	cat <&3 >/dev/null &
+	local r1=$!
+	wait_for asleep $r1 || { exec 3<&-; return 1; }
+	cat <&3 >/dev/null &
+	local r2=$!
+	local rc=0
+	wait_for asleep $r2 || { echo "# second reader: $(cut -d' ' -f3 /proc/$r2/stat)"; rc=1; }
+	[ "$("$IO" read -F 3 -n -l 1 | cut -d' ' -f1)" = errno=EAGAIN ] || rc=1
+	kill -9 $r2 $r1
+	wait_for gone $r2 && wait_for gone $r1 || { echo "# a reader survived SIGKILL"; rc=1; }
+	exec 3<&-
+	return $rc
+}
+
+# Readers sharing a file split its records: each record goes to exactly one.
+test_shared_split() {
+	ctl bh=none
+	exec 3<"$DEV"
+	"$IO" read -F 3 -b 400 -u 'NEVER' >"$TMP/s1" &
+	local r1=$!
+	"$IO" read -F 3 -b 400 -u 'NEVER' >"$TMP/s2" &
+	local r2=$!
+	wait_for asleep $r1 && wait_for asleep $r2 || { kill $r1 $r2; exec 3<&-; return 1; }
+	ctl irq_work=100
+	wait_for sh -c "[ \$(cat $TMP/s1 $TMP/s2 | wc -l) -ge 100 ]"
+	local rc=$?
+	kill $r1 $r2
+	wait $r1 $r2 2>/dev/null
+	exec 3<&-
+	[ $rc = 0 ] || return 1
+	cat "$TMP/s1" "$TMP/s2" | sed -n 's/^seq=\([0-9]*\) .*/\1/p' | sort -n >"$TMP/seqs"
+	echo "# $(wc -l <"$TMP/s1") + $(wc -l <"$TMP/s2") records"
+	[ "$(wc -l <"$TMP/seqs")" = 100 ] && [ "$(uniq "$TMP/seqs" | wc -l)" = 100 ]
+}
+
+# read() with a zero-byte buffer returns 0 at once, data or not.
+test_read_zero() {
+	[ "$("$IO" read0)" = ret=0 ]
+}
+
+# Concurrent bursts from two CPUs each do exactly what they say.
+test_concurrent_irq_work() {
+	ctl bh=none
+	local before=$(stat_source irq_work)
+	taskset -c 0 "$IO" write irq_work=500 >"$TMP/w0" &
+	local w0=$!
+	taskset -c 1 "$IO" write irq_work=500 >"$TMP/w1" &
+	local w1=$!
+	wait $w0 && wait $w1 || return 1
+	local n=$(($(stat_source irq_work) - before))
+	echo "# 2 x irq_work=500: $n top halves"
+	[ $n = 1000 ]
+}
+
+test_concurrent_raise() {
+	ctl bh=none
+	local before=$(stat_source edu) irqs=$(irq_count)
+	taskset -c 0 "$IO" write raise=200 >"$TMP/w0" &
+	local w0=$!
+	taskset -c 1 "$IO" write raise=200 >"$TMP/w1" &
+	local w1=$!
+	wait $w0 && wait $w1 || return 1
+	local n=$(($(stat_source edu) - before)) i=$(($(irq_count) - irqs))
+	echo "# 2 x raise=200: $n top halves, $i interrupts"
+	[ $n = 400 ] && [ $i = 400 ]
+}
+
+# Numbers are plain decimal digits.
+test_parser() {
+	local w
+	for w in irq_work=+5 irq_work=-1 "irq_work= 5" irq_work=0x10 irq_work=4294967297 \
+		period_us=+5000 raise=1e3 factorial=13 "bh=bh,"; do
+		[ "$("$IO" write "$w" | cut -d' ' -f1)" = errno=EINVAL ] || { echo "# accepted: '$w'"; return 1; }
+	done
+}
+
+# A one-byte-at-a-time read of the statistics sees one state: the sources'
+# top halves add up to the top stage's count, with the timer at 100 us.
+test_stats_snapshot() {
+	ctl bh=none
+	ctl period_us=100
+	ctl start
+	wait_for sh -c "[ \$(sed -n 's/^source=hrtimer top=//p' $STATS) -gt 50 ]" || { ctl stop; return 1; }
+	dd if=$STATS bs=1 2>/dev/null >"$TMP/stats"
+	ctl stop
+	ctl period_us=100000
+	awk '/^source=/ { split($2, a, "="); tops += a[2] }
+	     /^stage=top / { split($2, a, "="); count = a[2] }
+	     END { print "# sources " tops ", top stage " count; exit tops != count || tops == 0 }' "$TMP/stats"
+}
+
+# start, stop and period_us= racing each other leave a consistent timer: no
+# warning, no negative delay, stopped means stopped.
+test_timer_races() {
+	mark_dmesg
+	ctl bh=none
+	local i a b
+	( i=0; while [ $i -lt 150 ]; do ctl start; ctl stop; i=$((i + 1)); done ) &
+	a=$!
+	( i=0; while [ $i -lt 150 ]; do ctl period_us=$((100 + i)); ctl start; i=$((i + 1)); done ) &
+	b=$!
+	wait $a && wait $b || return 1
+	ctl stop
+	grep -q '^hrtimer=stopped ' $STATS || return 1
+	# Stopped: no record within 100 periods of the longest period used.
+	[ "$("$IO" poll 25)" = timeout ] || { echo "# a record after stop"; return 1; }
+	local min=$(stat_stage top)
+	echo "# top stage min_ns=$min"
+	[ "$min" -ge 0 ] || return 1
+	! new_dmesg | grep -E "$SPLATS"
+}
+
+# Statistics, probe and unbind of the other device do not wait for a long
+# raise burst on the first.
+test_burst_blocks_nothing() {
+	ctl bh=none
+	local before=$(stat_source edu) other
+	other=$(ls "$EDU" | grep '^0000:' | tail -n 1)
+	"$IO" write "$(printf 'raise=1000\nraise=1000\nraise=1000\nraise=1000\nraise=1000\nraise=1000\nraise=1000\nraise=1000')" >"$TMP/burst" &
+	local b=$!
+	wait_for sh -c "[ \$(sed -n 's/^source=edu top=//p' $STATS) -gt $((before + 5)) ]" || return 1
+	local during=$(stat_source edu)
+	echo "$other" >"$EDU/unbind" && echo "$other" >"$EDU/bind" || return 1
+	local after_rebind=$(stat_source edu)
+	wait $b || return 1
+	echo "# stats during the burst: +$((during - before)), after rebinding $other: +$((after_rebind - before)), end: +$(($(stat_source edu) - before))"
+	[ $((during - before)) -lt 8000 ] && [ $((after_rebind - before)) -lt 8000 ] &&
+		[ $(($(stat_source edu) - before)) = 8000 ] && [ "$(grep -c '^edu=bound ' $STATS)" = 2 ]
+}
+
+ktap_print_header
+ktap_set_plan 11
+load || ktap_exit_fail_msg "insmod failed"
+ktap_test_result "an open debugfs file makes rmmod fail, closing it after is safe" test_debugfs_pins
+ktap_test_result "readers sharing a file sleep killably; O_NONBLOCK holds for each" test_shared_file
+ktap_test_result "readers sharing a file get each record exactly once" test_shared_split
+ktap_test_result "a zero-byte read returns 0 at once" test_read_zero
+ktap_test_result "concurrent irq_work= bursts lose no top half" test_concurrent_irq_work
+ktap_test_result "concurrent raise= bursts lose no interrupt" test_concurrent_raise
+ktap_test_result "numbers are decimal digits only (+5, -1, 0x10 rejected)" test_parser
+ktap_test_result "small reads of the statistics see one snapshot" test_stats_snapshot
+ktap_test_result "start/stop/period_us= races: no warning, no negative delay" test_timer_races
+ktap_test_result "a raise burst blocks neither statistics nor the other device" test_burst_blocks_nothing
+rmmod irqctx
+ktap_test_result "dmesg holds no BUG, WARNING, lockdep report or call trace" test_no_splats
+rm -rf "$TMP"
+ktap_finished
