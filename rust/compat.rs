@@ -52,3 +52,19 @@ pub(crate) fn lock_class_key_ptr(
     // `Opaque<lock_class_key>`, which allows mutation through `&`.
     core::ptr::from_ref(key).cast_mut().cast()
 }
+
+/// C's `container_of()`: the `T` whose field at byte `offset` is at `field`.
+///
+/// The one place irqctx computes it; the result is a raw pointer, valid only
+/// if `field` really is that field of a live `T` (each caller says why).
+pub(crate) fn container_of<T, F>(field: *const F, offset: usize) -> *const T {
+    field.cast::<u8>().wrapping_sub(offset).cast::<T>()
+}
+
+/// The inverse of [`container_of`]: the field at byte `offset` of `*this`.
+pub(crate) fn field_of<T, F>(this: *const T, offset: usize) -> *mut F {
+    this.cast::<u8>()
+        .wrapping_add(offset)
+        .cast::<F>()
+        .cast_mut()
+}

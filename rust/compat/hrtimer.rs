@@ -108,15 +108,10 @@ impl<T: HasHrTimer + HrTimerCallback + Send + Sync> HrTimer<T> {
         self.timer.get()
     }
 
-    /// The `hrtimer` of the `T` at `ptr`.
-    ///
-    /// # Safety
-    ///
-    /// `ptr` must point to a live `T`.
-    unsafe fn raw_of(ptr: *const T) -> *mut bindings::hrtimer {
-        // SAFETY: The caller guarantees `ptr` is valid; `OFFSET` is that of an
-        // `HrTimer<T>`, a transparent wrapper of the `hrtimer`.
-        unsafe { ptr.cast::<u8>().add(T::OFFSET) }.cast_mut().cast()
+    /// The `hrtimer` of the `T` at `ptr` (`OFFSET` is that of an
+    /// `HrTimer<T>`, a transparent wrapper of the `hrtimer`).
+    fn raw_of(ptr: *const T) -> *mut bindings::hrtimer {
+        crate::compat::field_of(ptr, T::OFFSET)
     }
 
     /// Starts `this`'s timer to expire `delay_ns` from now (restarting it if
@@ -166,7 +161,7 @@ impl<T: HasHrTimer + HrTimerCallback + Send + Sync> HrTimer<T> {
     /// `timer` must be the `hrtimer` of an `HrTimer<T>` armed by
     /// [`Self::start`].
     unsafe extern "C" fn trampoline(timer: *mut bindings::hrtimer) -> bindings::hrtimer_restart {
-        let this = timer.cast::<u8>().wrapping_sub(T::OFFSET).cast::<T>();
+        let this = crate::compat::container_of::<T, _>(timer, T::OFFSET);
         // SAFETY: By the type invariant, `timer` is embedded in a `T` inside an
         // `Arc`, and a handle owns a reference to it until it has cancelled the
         // timer and waited for this callback, so the count cannot reach zero

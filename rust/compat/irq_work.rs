@@ -91,11 +91,7 @@ impl<T: HasIrqWork + IrqWorkCallback + Sync> IrqWork<T> {
     /// Process context with interrupts enabled on return from `during`
     /// (`irq_work_sync()` may sleep).
     pub(crate) fn run_sync(this: ArcBorrow<'_, T>, during: impl FnOnce()) -> bool {
-        let work = core::ptr::from_ref(&*this)
-            .cast::<u8>()
-            .wrapping_add(T::OFFSET)
-            .cast::<bindings::irq_work>()
-            .cast_mut();
+        let work = crate::compat::field_of::<T, bindings::irq_work>(&*this, T::OFFSET);
         // SAFETY: The item is initialised (type invariant); `this` borrows its
         // container until the sync below.
         let queued = unsafe { bindings::irq_work_queue(work) };
@@ -112,7 +108,7 @@ impl<T: HasIrqWork + IrqWorkCallback + Sync> IrqWork<T> {
     /// `work` must be the `irq_work` of an `IrqWork<T>` queued by
     /// [`Self::run_sync`].
     unsafe extern "C" fn trampoline(work: *mut bindings::irq_work) {
-        let this = work.cast::<u8>().wrapping_sub(T::OFFSET).cast::<T>();
+        let this = crate::compat::container_of::<T, _>(work, T::OFFSET);
         // SAFETY: By the type invariant `work` is embedded in a `T` inside an
         // `Arc`, borrowed by the `run_sync` that queued it until after this
         // callback returns, so the count cannot reach zero meanwhile.

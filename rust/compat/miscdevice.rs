@@ -189,10 +189,10 @@ impl<T: MiscDevice> MiscDeviceVTable<T> {
         // is the `inner` field of a registration; `misc_open()` holds
         // `misc_mtx`, which `misc_deregister()` takes, so it is live.
         let reg = unsafe {
-            let misc = (*file).private_data.cast::<u8>();
-            &*misc
-                .sub(offset_of!(MiscDeviceRegistration<T>, inner))
-                .cast::<MiscDeviceRegistration<T>>()
+            &*crate::compat::container_of::<MiscDeviceRegistration<T>, _>(
+                (*file).private_data,
+                offset_of!(MiscDeviceRegistration<T>, inner),
+            )
         };
         // SAFETY: A stream device: `f_pos` is meaningless, so no pread/lseek.
         unsafe { bindings::stream_open(inode, file) };

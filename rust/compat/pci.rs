@@ -373,8 +373,10 @@ impl<T: Driver> Registration<T> {
         // SAFETY: While probing, `pdev->driver` is our registered driver,
         // the `driver` field of a live `Registration`.
         let reg = unsafe {
-            let drv = bindings::irqctx_pci_driver_of(pdev).cast::<u8>();
-            &*drv.sub(offset_of!(Self, driver)).cast::<Self>()
+            &*crate::compat::container_of::<Self, _>(
+                bindings::irqctx_pci_driver_of(pdev),
+                offset_of!(Self, driver),
+            )
         };
         // SAFETY: `pdev` is valid during probe.
         unsafe { bindings::pci_dev_get(pdev) };

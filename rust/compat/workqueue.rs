@@ -138,17 +138,10 @@ impl<T: HasWork<ID> + WorkCallback<ID> + Send + Sync, const ID: u64> Work<T, ID>
         queued
     }
 
-    /// The `work_struct` of the `T` at `ptr`.
-    ///
-    /// # Safety
-    ///
-    /// `ptr` must point to a live `T`.
-    unsafe fn raw_work(ptr: *const T) -> *mut bindings::work_struct {
-        // SAFETY: The caller guarantees `ptr` is valid; `OFFSET` is that of a
-        // `Work<T, ID>`, a transparent wrapper of the `work_struct`.
-        unsafe { ptr.cast::<u8>().add(<T as HasWork<ID>>::OFFSET) }
-            .cast_mut()
-            .cast()
+    /// The `work_struct` of the `T` at `ptr` (`OFFSET` is that of a
+    /// `Work<T, ID>`, a transparent wrapper of the `work_struct`).
+    fn raw_work(ptr: *const T) -> *mut bindings::work_struct {
+        crate::compat::field_of(ptr, <T as HasWork<ID>>::OFFSET)
     }
 
     /// Cancels pending work (dropping the queue's reference) and waits for a
@@ -160,12 +153,8 @@ impl<T: HasWork<ID> + WorkCallback<ID> + Send + Sync, const ID: u64> Work<T, ID>
         // SAFETY: The work is initialised (type invariant).
         let was_pending = unsafe { bindings::cancel_work_sync(self.work.get()) };
         if was_pending {
-            let this = self
-                .work
-                .get()
-                .cast::<u8>()
-                .wrapping_sub(<T as HasWork<ID>>::OFFSET)
-                .cast::<T>();
+            let this =
+                crate::compat::container_of::<T, _>(self.work.get(), <T as HasWork<ID>>::OFFSET);
             // SAFETY: It was pending, so it was queued by `enqueue`, which gave
             // the queue the reference made by `Arc::into_raw` on the `T` that
             // embeds this work (type invariant); it is ours now.
@@ -181,10 +170,7 @@ impl<T: HasWork<ID> + WorkCallback<ID> + Send + Sync, const ID: u64> Work<T, ID>
     /// `work` must be the `work_struct` of a `Work<T, ID>` that was queued by
     /// [`Self::enqueue`].
     unsafe extern "C" fn trampoline(work: *mut bindings::work_struct) {
-        let this = work
-            .cast::<u8>()
-            .wrapping_sub(<T as HasWork<ID>>::OFFSET)
-            .cast::<T>();
+        let this = crate::compat::container_of::<T, _>(work, <T as HasWork<ID>>::OFFSET);
         // SAFETY: The work ran because it was queued by `enqueue`, which gave
         // the queue the reference made by `Arc::into_raw` on the `T` that
         // embeds `work` (type invariant); the callback takes it over.
