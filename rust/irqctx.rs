@@ -76,7 +76,8 @@ fn param_period_us() -> u64 {
 
 /// The `edu_irq` module parameter (declared in `helpers.c`).
 fn param_edu_irq() -> Result<IrqMode> {
-    // SAFETY: As above; a charp parameter is a valid NUL-terminated string.
+    // SAFETY: Written before `init`, read-only (0444) afterwards; a charp
+    // parameter is a valid NUL-terminated string.
     let s =
         unsafe { CStr::from_char_ptr(core::ptr::addr_of!(bindings::irqctx_param_edu_irq).read()) };
     IrqMode::from_param(s.as_bytes()).inspect_err(|_| pr_err!("edu_irq must be msi or intx\n"))

@@ -132,7 +132,8 @@ impl<T: ThreadedHandler> ThreadedRegistration<T> {
         _irq: i32,
         ptr: *mut kernel::ffi::c_void,
     ) -> bindings::irqreturn_t {
-        // SAFETY: As in `handle_trampoline`.
+        // SAFETY: The cookie is the pinned handler, alive until `free_irq()`,
+        // which waits for the handler thread too.
         let handler = unsafe { &*ptr.cast::<T>() };
         match handler.handle_threaded() {
             IrqReturn::None => bindings::irqreturn_IRQ_NONE,

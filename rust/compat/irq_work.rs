@@ -96,7 +96,8 @@ impl<T: HasIrqWork + IrqWorkCallback + Sync> IrqWork<T> {
         // container until the sync below.
         let queued = unsafe { bindings::irq_work_queue(work) };
         during();
-        // SAFETY: As above. After this the callback no longer runs.
+        // SAFETY: The item is initialised (type invariant). Once this returns the
+        // callback neither runs nor is pending, so `this` may go.
         unsafe { bindings::irq_work_sync(work) };
         queued
     }

@@ -254,7 +254,8 @@ impl<T: MiscDevice> MiscDeviceVTable<T> {
         count: usize,
         _ppos: *mut bindings::loff_t,
     ) -> isize {
-        // SAFETY: As in `read`.
+        // SAFETY: `private_data` came from `open` and lives until `release`,
+        // which the VFS does not call while this call is in progress.
         let device = unsafe { T::Ptr::borrow((*file).private_data) };
         let reader = UserSlice::new(buf as usize, count).reader();
         // SAFETY: `file` is valid for the duration of this call.
@@ -273,7 +274,8 @@ impl<T: MiscDevice> MiscDeviceVTable<T> {
         file: *mut bindings::file,
         table: *mut bindings::poll_table_struct,
     ) -> bindings::__poll_t {
-        // SAFETY: As in `read`.
+        // SAFETY: `private_data` came from `open` and lives until `release`,
+        // which the VFS does not call while this call is in progress.
         let device = unsafe { T::Ptr::borrow((*file).private_data) };
         // SAFETY: These are the arguments of this `poll` call.
         let mut table = unsafe { PollTable::from_raw(file, table) };

@@ -39,7 +39,8 @@ pub(crate) struct Device {
 // SAFETY: The C PCI API may be used from any thread; the reference count is
 // atomic.
 unsafe impl Send for Device {}
-// SAFETY: As above; `&Device` only allows calls that lock internally.
+// SAFETY: `&Device` only allows C calls that serialise internally
+// (`pci_name()` reads an immutable string).
 unsafe impl Sync for Device {}
 
 impl Clone for Device {
@@ -105,7 +106,8 @@ impl Device {
         // SAFETY: The device is valid (type invariant).
         let n = unsafe { bindings::pci_alloc_irq_vectors(self.pdev, 1, 1, flags) };
         to_result(n)?;
-        // SAFETY: As above; vector 0 exists now.
+        // SAFETY: The device is valid, and `pci_alloc_irq_vectors()` just
+        // allocated vector 0.
         let irq = unsafe { bindings::pci_irq_vector(self.pdev, 0) };
         to_result(irq)?;
         Ok(IrqVectors {
@@ -184,7 +186,8 @@ pub(crate) struct IoMem {
 
 // SAFETY: MMIO accessors may be used from any context and thread.
 unsafe impl Send for IoMem {}
-// SAFETY: As above; every access is a single 32-bit MMIO operation.
+// SAFETY: `&IoMem` only allows single 32-bit MMIO accesses, which any
+// context may make concurrently.
 unsafe impl Sync for IoMem {}
 
 impl IoMem {

@@ -39,7 +39,7 @@ pub(crate) struct PollCondVar {
 
 // SAFETY: Wait queues may be used from any thread; they lock internally.
 unsafe impl Send for PollCondVar {}
-// SAFETY: As above, all operations take `&self` and lock internally.
+// SAFETY: All operations take `&self`; the wait queue has its own spinlock.
 unsafe impl Sync for PollCondVar {}
 
 impl PollCondVar {
@@ -129,7 +129,8 @@ impl PollCondVar {
                 // SAFETY: Process context, task state set by
                 // `prepare_to_wait_event()`.
                 Some(left) => timeout = Some(unsafe { bindings::schedule_timeout(left as _) } as _),
-                // SAFETY: As above.
+                // SAFETY: Process context, task state set by
+                // `prepare_to_wait_event()`; a wake-up resets it.
                 None => unsafe { bindings::schedule() },
             }
             wakeups += 1;
