@@ -5,6 +5,7 @@
 #   make KDIR=/path/to/tree build against any Rust-enabled kernel build
 #   make rustfmtcheck       rustfmt --check with the kernel's .rustfmt.toml
 #   make clippy             build with CLIPPY=1, failing on any finding
+#   make rust-analyzer      write rust-project.json for editors (rust-analyzer)
 
 KDIR ?= $(shell $(CURDIR)/scripts/build-kernel.sh --kdir)
 LLVM ?= 1
@@ -27,6 +28,14 @@ clippy:
 	@$(KMAKE) CLIPPY=1 -B modules 2>&1 | tee $(CURDIR)/.clippy.log
 	@! grep -E '^(warning|error)' $(CURDIR)/.clippy.log
 
+# rust-project.json for rust-analyzer: the kernel tree's (core, kernel,
+# macros...) plus the irqctx crate (6.12's M= support does not find a crate
+# root below its Kbuild).
+rust-analyzer:
+	$(MAKE) -C $(KDIR) LLVM=$(LLVM) $(shell $(CURDIR)/scripts/build-kernel.sh --make-vars) \
+		RUST_LIB_SRC=$(shell bash -c '. $(CURDIR)/scripts/lib.sh && rust_lib_src') rust-analyzer
+	$(CURDIR)/scripts/rust-analyzer.py $(KDIR)/rust-project.json $(CURDIR)
+
 rustfmtcheck:
 	/usr/bin/rustfmt --check --edition 2021 \
 		--config-path $(KDIR)/source/.rustfmt.toml $(RUST_SRCS)
@@ -35,4 +44,4 @@ rustfmt:
 	/usr/bin/rustfmt --edition 2021 \
 		--config-path $(KDIR)/source/.rustfmt.toml $(RUST_SRCS)
 
-.PHONY: all modules clean clippy rustfmt rustfmtcheck
+.PHONY: all modules clean clippy rust-analyzer rustfmt rustfmtcheck
