@@ -14,6 +14,7 @@ PACKAGES=(
 	make bc bison flex libelf-dev libssl-dev cpio		# kernel build dependencies
 	busybox-static qemu-system-x86				# the guest: initramfs userland and the VM
 	qemu-system-data					# QEMU data, incl. specs/edu.txt
+	python3-sphinx						# Documentation/ builds, warnings fail
 )
 
 mkdir -p "$IRQCTX_CACHE"
