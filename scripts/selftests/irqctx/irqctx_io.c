@@ -5,13 +5,44 @@
  * Prints what happened: data, "errno=NAME" or "pollin"/"timeout".
  *
  *   irqctx_io read [-n] [-b BUFSIZE] [-l MINLINES] [-u REGEX]
- *   irqctx_io write TEXT
+ *                  [-F FD] [-d USEC] [-S] [-m REGEX]
+ *   irqctx_io write [-r REPEAT] [-e USEC] TEXT
  *   irqctx_io signal
- *   irqctx_io poll TIMEOUT_MS
- *   irqctx_io epoll TIMEOUT_MS
+ *   irqctx_io poll TIMEOUT_MS [LOOPS]
+ *   irqctx_io epoll TIMEOUT_MS [LOOPS]
+ *   irqctx_io read0 [-n | -F FD]
+ *   irqctx_io hold [-e] [PATH]
  *
  * read stops after MINLINES lines, or with -u after a line matching the
  * extended regular expression REGEX (and what the same read() returned).
+ * -F reads an inherited file descriptor instead of opening the device (two
+ * processes can then share one open file), -d sleeps USEC between reads (a
+ * slow reader). -S checks instead of printing: every record's seq must be
+ * the previous one + 1, or + 1 + N after a "lost=N" line; at the end (also on
+ * SIGTERM, which then ends the read) it prints one line
+ *   records=R lost=L first=SEQ last=SEQ reads=N gaps=G kinds=SRC/STAGE:N,...
+ * where first is the seq of the first record the reader was owed (the first
+ * record read minus a leading lost=N); -m prints the lines matching REGEX.
+ * With -F other processes may read the same open file: -S then only checks
+ * that seq increases.
+ *
+ * write -r repeats the write REPEAT times (0: until SIGTERM) on one open
+ * file and prints "writes=N ok=N" and a count per errno; a write that
+ * SIGTERM interrupts is not counted. -e sleeps USEC after a failed write
+ * (a load that does not spin while, say, no device is bound).
+ *
+ * poll/epoll with LOOPS wait LOOPS times (0: until SIGTERM) on a
+ * non-blocking file, reading what is pending after each POLLIN, and print
+ * "pollin=N timeout=N" at the end.
+ *
+ * read0 makes one read() of 0 bytes (on an inherited FD with -F) and prints
+ * "ret=N" or the errno; it gives up after 10 s ("blocked").
+ *
+ * hold opens PATH (default the device), prints "held" and waits for SIGTERM.
+ * With -e it adds the file to an epoll set and closes it: epoll takes no
+ * reference, so the file is released at once and the set keeps a dead
+ * watch. It then waits in epoll_wait() on that set and, after SIGTERM,
+ * polls the set once more and prints "events=N" (0: the watch is gone).
  *
  * Exit status: 0 as expected, 1 a system call failed (errno printed),
  * 2 a protocol violation (a read returned part of a line), 3 usage.
@@ -41,6 +72,8 @@ static const char *errname(int e)
 	case ENODEV: return "ENODEV";
 	case EBUSY: return "EBUSY";
 	case ENOENT: return "ENOENT";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	case ESPIPE: return "ESPIPE";
 	default: return "other";
 	}
 }
@@ -62,59 +95,200 @@ static int open_dev(int flags)
 	return fd;
 }
 
+static volatile sig_atomic_t terminated;
+
+static void on_term(int sig) { (void)sig; terminated = 1; }
+
+/* SIGTERM ends the loops of read -S, write -r, poll/epoll LOOPS: installed
+ * without SA_RESTART, so that a blocked call returns with EINTR. */
+static void catch_term(void)
+{
+	struct sigaction sa = { .sa_handler = on_term };
+
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* -S: seq accounting of one reader. */
+struct check {
+	unsigned long long records, lost, pending_lost, first, last, reads, gaps;
+	int shared;
+	struct { char name[48]; unsigned long long n; } kinds[16];
+	int nkinds;
+};
+
+static void check_line(struct check *c, const char *line)
+{
+	unsigned long long seq, n;
+	char src[20], stage[20], kind[48];
+	int i;
+
+	if (sscanf(line, "lost=%llu", &n) == 1 && !strchr(line, ' ')) {
+		c->lost += n;
+		c->pending_lost += n;
+		return;
+	}
+	if (sscanf(line, "seq=%llu src=%19s stage=%19s", &seq, src, stage) != 3) {
+		printf("bad line: %s\n", line);
+		c->gaps++;
+		return;
+	}
+	if (!c->records)
+		c->first = seq - c->pending_lost;
+	else if (c->shared ? seq <= c->last : seq != c->last + 1 + c->pending_lost) {
+		if (c->gaps++ < 10)
+			printf("gap: seq=%llu after seq=%llu and lost=%llu\n",
+			       seq, c->last, c->pending_lost);
+	}
+	c->pending_lost = 0;
+	c->last = seq;
+	c->records++;
+	snprintf(kind, sizeof(kind), "%s/%s", src, stage);
+	for (i = 0; i < c->nkinds && strcmp(c->kinds[i].name, kind); i++)
+		;
+	if (i == c->nkinds && i < 16) {
+		snprintf(c->kinds[i].name, sizeof(c->kinds[i].name), "%s", kind);
+		c->nkinds++;
+	}
+	if (i < 16)
+		c->kinds[i].n++;
+}
+
+static void check_print(const struct check *c)
+{
+	printf("records=%llu lost=%llu first=%llu last=%llu reads=%llu gaps=%llu kinds=",
+	       c->records, c->lost, c->first, c->last, c->reads, c->gaps);
+	for (int i = 0; i < c->nkinds; i++)
+		printf("%s%s:%llu", i ? "," : "", c->kinds[i].name, c->kinds[i].n);
+	printf("%s\n", c->nkinds ? "" : "none");
+}
+
 /* Reads until MINLINES whole lines arrived; every read must end a line. */
 static int do_read(int argc, char **argv)
 {
 	size_t bufsize = 4096;
-	long minlines = 1, lines = 0;
-	int flags = 0, opt, fd, matched = 0;
-	regex_t until;
-	char *buf, *until_re = NULL;
+	long minlines = 1, lines = 0, delay_us = 0;
+	int flags = 0, opt, fd = -1, matched = 0, summary = 0, rc = 0;
+	regex_t until, show;
+	char *buf, *until_re = NULL, *show_re = NULL;
+	struct check c = { 0 };
 
-	while ((opt = getopt(argc, argv, "nb:l:u:")) != -1) {
+	while ((opt = getopt(argc, argv, "nb:l:u:F:d:Sm:")) != -1) {
 		switch (opt) {
 		case 'n': flags |= O_NONBLOCK; break;
 		case 'b': bufsize = strtoul(optarg, NULL, 0); break;
 		case 'l': minlines = strtol(optarg, NULL, 0); break;
 		case 'u': until_re = optarg; minlines = -1; break;
+		case 'F': fd = atoi(optarg); c.shared = 1; break;
+		case 'd': delay_us = strtol(optarg, NULL, 0); break;
+		case 'S': summary = 1; break;
+		case 'm': show_re = optarg; break;
 		default: return 3;
 		}
 	}
 	if (until_re && regcomp(&until, until_re, REG_EXTENDED | REG_NOSUB))
 		return 3;
+	if (show_re && regcomp(&show, show_re, REG_EXTENDED | REG_NOSUB))
+		return 3;
 	buf = malloc(bufsize + 1);
 	if (!buf)
 		return 1;
-	fd = open_dev(flags);
+	if (summary)
+		catch_term();
+	if (fd < 0)
+		fd = open_dev(flags);
 	while (until_re ? !matched : lines < minlines) {
-		ssize_t n = read(fd, buf, bufsize);
+		ssize_t n;
 
-		if (n < 0)
-			return fail("read");
+		if (terminated)
+			break;
+		n = read(fd, buf, bufsize);
+		if (n < 0 && errno == EINTR && terminated)
+			break;
+		if (n < 0) {
+			rc = fail("read");
+			break;
+		}
 		if (n == 0 || buf[n - 1] != '\n') {
 			printf("partial line: read returned %zd bytes\n", n);
-			return 2;
+			rc = 2;
+			break;
 		}
-		fwrite(buf, 1, n, stdout);
+		c.reads++;
+		if (!summary)
+			fwrite(buf, 1, n, stdout);
 		for (char *line = buf, *end; line < buf + n; line = end + 1) {
 			end = memchr(line, '\n', buf + n - line);
 			*end = 0;
 			lines++;
+			if (summary)
+				check_line(&c, line);
+			if (show_re && !regexec(&show, line, 0, NULL, 0))
+				printf("%s\n", line);
 			if (until_re && !regexec(&until, line, 0, NULL, 0))
 				matched = 1;
 		}
+		if (delay_us)
+			usleep(delay_us);
 	}
-	return 0;
+	if (summary) {
+		check_print(&c);
+		if (c.gaps && !rc)
+			rc = 2;
+	}
+	return rc;
 }
 
-static int do_write(const char *text)
+static int do_write(int argc, char **argv)
 {
-	int fd = open_dev(0);
-	ssize_t n = write(fd, text, strlen(text));
+	long repeat = -1, writes = 0, ok = 0, errs[8] = { 0 }, backoff_us = 0;
+	static const int errnos[] = { EINVAL, EPERM, ENODEV, ETIMEDOUT, EINTR, EFAULT, EAGAIN };
+	const char *text;
+	int opt, fd;
 
-	if (n < 0)
-		return fail("write");
-	printf("wrote=%zd\n", n);
+	while ((opt = getopt(argc, argv, "+r:e:")) != -1) {
+		switch (opt) {
+		case 'r': repeat = strtol(optarg, NULL, 0); break;
+		case 'e': backoff_us = strtol(optarg, NULL, 0); break;
+		default: return 3;
+		}
+	}
+	if (optind != argc - 1)
+		return 3;
+	text = argv[optind];
+	fd = open_dev(0);
+	if (repeat < 0) {
+		ssize_t n = write(fd, text, strlen(text));
+
+		if (n < 0)
+			return fail("write");
+		printf("wrote=%zd\n", n);
+		return 0;
+	}
+	catch_term();
+	while (!terminated && (repeat == 0 || writes < repeat)) {
+		ssize_t n = write(fd, text, strlen(text));
+		size_t i;
+
+		if (n < 0 && errno == EINTR && terminated)
+			break;
+		writes++;
+		if (n == (ssize_t)strlen(text)) {
+			ok++;
+			continue;
+		}
+		for (i = 0; i < sizeof(errnos) / sizeof(errnos[0]) && (n >= 0 || errno != errnos[i]); i++)
+			;
+		errs[i]++;
+		if (n >= 0 || i == sizeof(errnos) / sizeof(errnos[0]))
+			printf("unexpected: write returned %zd, errno %d\n", n, n < 0 ? errno : 0);
+		if (backoff_us)
+			usleep(backoff_us);
+	}
+	printf("writes=%ld ok=%ld", writes, ok);
+	for (size_t i = 0; i <= sizeof(errnos) / sizeof(errnos[0]); i++)
+		if (errs[i])
+			printf(" %s=%ld", i < sizeof(errnos) / sizeof(errnos[0]) ? errname(errnos[i]) : "other", errs[i]);
+	printf("\n");
 	return 0;
 }
 
@@ -168,28 +342,150 @@ static int do_signal(void)
 	return 1;
 }
 
-static int do_poll(int timeout_ms)
+/* Empties a non-blocking file after POLLIN; 1 if a read failed otherwise. */
+static int drain(int fd)
 {
-	struct pollfd pfd = { .fd = open_dev(0), .events = POLLIN };
-	int n = poll(&pfd, 1, timeout_ms);
+	static char buf[65536];
 
-	if (n < 0)
-		return fail("poll");
-	printf("%s\n", n && (pfd.revents & POLLIN) ? "pollin" : "timeout");
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	if (errno == EAGAIN || (errno == EINTR && terminated))
+		return 0;
+	fail("read after POLLIN");
+	return 1;
+}
+
+static int do_poll(int timeout_ms, long loops)
+{
+	struct pollfd pfd = { .fd = open_dev(loops >= 0 ? O_NONBLOCK : 0), .events = POLLIN };
+	long pollin = 0, timeouts = 0, i;
+
+	if (loops < 0) {
+		int n = poll(&pfd, 1, timeout_ms);
+
+		if (n < 0)
+			return fail("poll");
+		printf("%s\n", n && (pfd.revents & POLLIN) ? "pollin" : "timeout");
+		return 0;
+	}
+	catch_term();
+	for (i = 0; !terminated && (loops == 0 || i < loops); i++) {
+		int n = poll(&pfd, 1, timeout_ms);
+
+		if (n < 0 && errno == EINTR && terminated)
+			break;
+		if (n < 0)
+			return fail("poll");
+		if (n && (pfd.revents & POLLIN)) {
+			pollin++;
+			if (drain(pfd.fd))
+				return 1;
+		} else {
+			timeouts++;
+		}
+	}
+	printf("pollin=%ld timeout=%ld\n", pollin, timeouts);
 	return 0;
 }
 
-static int do_epoll(int timeout_ms)
+static int do_epoll(int timeout_ms, long loops)
 {
 	struct epoll_event ev = { .events = EPOLLIN }, out;
-	int fd = open_dev(0), ep = epoll_create1(0), n;
+	int fd = open_dev(loops >= 0 ? O_NONBLOCK : 0), ep = epoll_create1(0), n;
+	long pollin = 0, timeouts = 0, i;
 
 	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev))
 		return fail("epoll");
-	n = epoll_wait(ep, &out, 1, timeout_ms);
+	if (loops < 0) {
+		n = epoll_wait(ep, &out, 1, timeout_ms);
+		if (n < 0)
+			return fail("epoll_wait");
+		printf("%s\n", n && (out.events & EPOLLIN) ? "pollin" : "timeout");
+		return 0;
+	}
+	catch_term();
+	for (i = 0; !terminated && (loops == 0 || i < loops); i++) {
+		n = epoll_wait(ep, &out, 1, timeout_ms);
+		if (n < 0 && errno == EINTR && terminated)
+			break;
+		if (n < 0)
+			return fail("epoll_wait");
+		if (n && (out.events & EPOLLIN)) {
+			pollin++;
+			if (drain(fd))
+				return 1;
+		} else {
+			timeouts++;
+		}
+	}
+	printf("pollin=%ld timeout=%ld\n", pollin, timeouts);
+	return 0;
+}
+
+static void on_alarm(int sig) { (void)sig; }
+
+/* One read() of 0 bytes: it has nothing to wait for. */
+static int do_read0(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	int flags = argc == 2 && !strcmp(argv[1], "-n") ? O_NONBLOCK : 0;
+	int fd = argc == 3 && !strcmp(argv[1], "-F") ? atoi(argv[2]) : open_dev(flags);
+	char buf[1];
+	ssize_t n;
+
+	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: alarm() ends a sleep */
+	alarm(10);
+	n = read(fd, buf, 0);
+	alarm(0);
+	if (n < 0 && errno == EINTR) {
+		printf("blocked: read of 0 bytes still waiting after 10 s\n");
+		return 1;
+	}
 	if (n < 0)
-		return fail("epoll_wait");
-	printf("%s\n", n && (out.events & EPOLLIN) ? "pollin" : "timeout");
+		return fail("read");
+	printf("ret=%zd\n", n);
+	return 0;
+}
+
+/* Holds a file open (or only in an epoll set) until SIGTERM. */
+static int do_hold(int argc, char **argv)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	const char *path = DEV;
+	int epoll = 0, fd, ep;
+
+	if (argc >= 2 && !strcmp(argv[1], "-e")) {
+		epoll = 1;
+		argc--, argv++;
+	}
+	if (argc >= 2)
+		path = argv[1];
+	fd = open(path, strcmp(path, DEV) ? O_RDONLY : O_RDWR);
+	if (fd < 0)
+		return fail("open");
+	catch_term();
+	if (epoll) {
+		int n;
+
+		ep = epoll_create1(0);
+		if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev))
+			return fail("epoll");
+		close(fd);	/* the last reference: the file is released */
+		printf("held\n");
+		while (!terminated)
+			if (epoll_wait(ep, &ev, 1, -1) > 0) {
+				printf("unexpected: an event from a closed file\n");
+				return 1;
+			}
+		n = epoll_wait(ep, &ev, 1, 0);
+		if (n < 0)
+			return fail("epoll_wait");
+		printf("events=%d\n", n);
+		return 0;
+	}
+	printf("held\n");
+	while (!terminated)
+		pause();
 	return 0;
 }
 
@@ -198,14 +494,18 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IONBF, 0);
 	if (argc >= 2 && !strcmp(argv[1], "read"))
 		return do_read(argc - 1, argv + 1);
-	if (argc == 3 && !strcmp(argv[1], "write"))
-		return do_write(argv[2]);
+	if (argc >= 3 && !strcmp(argv[1], "write"))
+		return do_write(argc - 1, argv + 1);
 	if (argc == 2 && !strcmp(argv[1], "signal"))
 		return do_signal();
-	if (argc == 3 && !strcmp(argv[1], "poll"))
-		return do_poll(atoi(argv[2]));
-	if (argc == 3 && !strcmp(argv[1], "epoll"))
-		return do_epoll(atoi(argv[2]));
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "poll"))
+		return do_poll(atoi(argv[2]), argc == 4 ? atol(argv[3]) : -1);
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "epoll"))
+		return do_epoll(atoi(argv[2]), argc == 4 ? atol(argv[3]) : -1);
+	if (argc >= 2 && !strcmp(argv[1], "read0"))
+		return do_read0(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "hold"))
+		return do_hold(argc - 1, argv + 1);
 	fprintf(stderr, "usage: see the comment at the top of irqctx_io.c\n");
 	return 3;
 }
