@@ -29,6 +29,9 @@ pub(crate) enum Command {
     Start,
     /// `stop`: stop the hrtimer source and wait for its callback.
     Stop,
+    /// `wake`: wake every sleeping reader without a record (a spurious
+    /// wake-up: correct readers re-check and sleep again).
+    Wake,
     /// `period_us=N`: set the hrtimer period, effective at once.
     PeriodUs(u64),
     /// `irq_work=N`: queue the irq_work N times, one after the other.
@@ -133,6 +136,7 @@ fn parse_line(line: &str) -> Result<Command, ParseError> {
     match line {
         "start" => Ok(Command::Start),
         "stop" => Ok(Command::Stop),
+        "wake" => Ok(Command::Wake),
         _ => match line.split_once('=') {
             Some(("period_us", n)) => decimal::<u64>(n)
                 .filter(|us| (MIN_PERIOD_US..=MAX_PERIOD_US).contains(us))

@@ -341,6 +341,7 @@ impl IrqCtx {
         match cmd {
             Command::Start => Self::timer_start(this),
             Command::Stop => this.timer_stop(),
+            Command::Wake => this.readers.notify_all(),
             Command::PeriodUs(us) => Self::timer_set_period(this, us),
             Command::IrqWork(n) => return Self::irq_work_trigger(this, n),
             Command::Bottoms(mask) => this.set_bottoms(mask),

@@ -140,7 +140,9 @@ impl MiscDevice for IrqCtxFile {
         if buf.is_empty() {
             return Ok(0);
         }
-        dev.misuse_read();
+        if let Some(misused) = dev.misuse_read(|| reader.has_data()) {
+            return misused;
+        }
         loop {
             if !reader.has_data() {
                 if file.is_nonblocking() {

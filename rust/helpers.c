@@ -11,7 +11,9 @@
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/preempt.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/seqlock.h>
 #include <linux/smp.h>
 #include <linux/string.h>
 
@@ -66,6 +68,14 @@ unsigned long irqctx_local_irq_save(void)
 }
 
 void irqctx_local_irq_restore(unsigned long flags) { local_irq_restore(flags); }
+
+void irqctx_rcu_read_lock(void) { rcu_read_lock(); }
+void irqctx_rcu_read_unlock(void) { rcu_read_unlock(); }
+
+/* The seqlock the sleep_in_seqlock misuse case writes under. */
+static DEFINE_SEQLOCK(irqctx_misuse_seqlock);
+void irqctx_misuse_write_seqlock(void) { write_seqlock(&irqctx_misuse_seqlock); }
+void irqctx_misuse_write_sequnlock(void) { write_sequnlock(&irqctx_misuse_seqlock); }
 
 void irqctx_poll_wait(struct file *file, wait_queue_head_t *wq, poll_table *pt)
 {

@@ -38,6 +38,12 @@ void irqctx_pci_set_drvdata(struct pci_dev *pdev, void *data);
 unsigned long irqctx_local_irq_save(void);
 void irqctx_local_irq_restore(unsigned long flags);
 
+/* Misuse cases only: an RCU read-side section and a seqlock write side. */
+void irqctx_rcu_read_lock(void);
+void irqctx_rcu_read_unlock(void);
+void irqctx_misuse_write_seqlock(void);
+void irqctx_misuse_write_sequnlock(void);
+
 void irqctx_poll_wait(struct file *file, wait_queue_head_t *wq, poll_table *pt);
 
 /* Module parameters: 6.12's `module!` cannot declare them. */

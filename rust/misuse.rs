@@ -15,7 +15,11 @@
 //! source; the BH case on the BH workqueue stage.
 
 use crate::bindings;
-use crate::compat::{debugfs::Show, irq_work::IrqWork};
+use crate::compat::{
+    debugfs::Show,
+    irq_work::IrqWork,
+    poll::{new_poll_condvar, PollCondVar},
+};
 use crate::device::IrqCtx;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::{
@@ -40,6 +44,10 @@ pub(crate) enum Where {
     IrqsOff,
     /// `write()` and the irq_work top half.
     TaskAndHardirq,
+    /// `write()` (process context).
+    Task,
+    /// The `read()` path (process context).
+    Read,
 }
 
 impl Where {
@@ -50,6 +58,8 @@ impl Where {
             Where::Softirq => "softirq",
             Where::IrqsOff => "task,irqs-off",
             Where::TaskAndHardirq => "task+hardirq",
+            Where::Task => "task",
+            Where::Read => "read",
         }
     }
 }
@@ -72,7 +82,7 @@ pub(crate) struct Case {
 }
 
 /// The cases, in the order the harness runs them.
-pub(crate) static CASES: [Case; 9] = [
+pub(crate) static CASES: [Case; 15] = [
     Case {
         name: "spin_lock_sleep",
         context: Where::ReadWrite,
@@ -145,6 +155,54 @@ pub(crate) static CASES: [Case; 9] = [
         expect: "irqctx: irqs_off_long: interrupts off for [0-9]+ us, an irq_work queued meanwhile ran [0-9]+ us late",
         survives: true,
     },
+    Case {
+        name: "lock_holder_irq",
+        context: Where::TaskAndHardirq,
+        wrong: "write() holds a mutex when an interrupt on its own CPU (the irq_work self-IPI) runs a top half that takes the same mutex: the handler would have to sleep until the task it sits on top of, on that task's stack, releases it",
+        correct: "the top half takes no lock that process context holds with interrupts on; it records and defers",
+        expect: "BUG: sleeping function called from invalid context at kernel/locking/mutex\\.c:[0-9]+",
+        survives: false,
+    },
+    Case {
+        name: "sleep_in_rcu",
+        context: Where::Task,
+        wrong: "msleep() inside an RCU read-side critical section (rcu_read_lock())",
+        correct: "sleep only after rcu_read_unlock() (or use SRCU, whose readers may sleep)",
+        expect: "Voluntary context switch within RCU read-side critical section!",
+        survives: true,
+    },
+    Case {
+        name: "sleep_irqs_off",
+        context: Where::Task,
+        wrong: "msleep() with local interrupts disabled (local_irq_save())",
+        correct: "interrupts are disabled only around the device lock, never across a sleep",
+        expect: "BUG: sleeping function called from invalid context at .*misuse\\.rs:[0-9]+ && irqs_disabled\\(\\): 1",
+        survives: true,
+    },
+    Case {
+        name: "sleep_in_seqlock",
+        context: Where::Task,
+        wrong: "msleep() between write_seqlock() and write_sequnlock()",
+        correct: "the write side holds the seqlock only for the update itself",
+        expect: "BUG: scheduling while atomic: [^ ]+/[0-9]+/0x0000000[1-9]",
+        survives: true,
+    },
+    Case {
+        name: "sleep_nobody_wakes",
+        context: Where::Read,
+        wrong: "read() sleeps uninterruptibly on a wait queue whose only waker is an interrupt that never comes",
+        correct: "read() sleeps interruptibly on the queue every record wakes, and a signal ends the wait",
+        expect: "INFO: task [^ ]+:[0-9]+ blocked for more than [0-9]+ seconds",
+        survives: true,
+    },
+    Case {
+        name: "no_recheck",
+        context: Where::Read,
+        wrong: "read() returns after the first wake-up without re-checking that a record is there, so a wake-up for nothing (write wake) ends cat with no output",
+        correct: "read() re-checks after every wake-up and sleeps again if there is nothing (counted as rechecks)",
+        expect: "irqctx: no_recheck: read\\(\\) woke without a record and returned 0 bytes",
+        survives: true,
+    },
 ];
 
 /// The state the misuse cases use, kept apart from the correct paths'.
@@ -163,6 +221,10 @@ pub(crate) struct MisuseState {
     /// `mutex_in_irq`: a mutex taken in hardirq context.
     #[pin]
     mutex: Mutex<()>,
+    /// `sleep_nobody_wakes`: a wait queue nothing wakes, and its flag.
+    #[pin]
+    nobody: PollCondVar,
+    nobody_woke: AtomicBool,
 }
 
 impl MisuseState {
@@ -174,6 +236,8 @@ impl MisuseState {
             seed_lock <- new_spinlock!((), "irqctx_seed_lock"),
             irq_unsafe_lock <- new_spinlock!((), "irqctx_irq_unsafe_lock"),
             mutex <- new_mutex!((), "irqctx_misuse_mutex"),
+            nobody <- new_poll_condvar!("irqctx_misuse_nobody"),
+            nobody_woke: AtomicBool::new(false),
         })
     }
 }
@@ -217,6 +281,43 @@ impl IrqCtx {
                 Self::arm_in_irq(this, index)?;
             }
             "irqs_off_long" => Self::irqs_off_long(this)?,
+            "lock_holder_irq" => {
+                // The task holds the mutex; its own CPU's interrupt wants it.
+                let _held = this.misuse.mutex.lock();
+                Self::arm_in_irq(this, index)?;
+            }
+            "sleep_in_rcu" => {
+                // SAFETY: Paired with the unlock below.
+                unsafe { bindings::irqctx_rcu_read_lock() };
+                // SAFETY: Deliberately wrong: sleeping in an RCU reader.
+                unsafe { bindings::msleep(10) };
+                // SAFETY: Ends the section begun above.
+                unsafe { bindings::irqctx_rcu_read_unlock() };
+            }
+            "sleep_irqs_off" => {
+                // SAFETY: Restored right below.
+                let flags = unsafe { bindings::irqctx_local_irq_save() };
+                // SAFETY: Deliberately wrong: `might_sleep()` and a sleep with
+                // interrupts off (the check reports, the sleep happens).
+                unsafe {
+                    bindings::__might_sleep(kernel::c_str!(file!()).as_char_ptr(), line!() as i32);
+                    bindings::msleep(10);
+                }
+                // SAFETY: Restores what `irqctx_local_irq_save()` saved.
+                unsafe { bindings::irqctx_local_irq_restore(flags) };
+            }
+            "sleep_in_seqlock" => {
+                // SAFETY: Paired with the unlock below.
+                unsafe { bindings::irqctx_misuse_write_seqlock() };
+                // SAFETY: Deliberately wrong: sleeping in a seqlock writer.
+                unsafe { bindings::msleep(10) };
+                // SAFETY: Ends the write side begun above.
+                unsafe { bindings::irqctx_misuse_write_sequnlock() };
+            }
+            "sleep_nobody_wakes" | "no_recheck" => {
+                // The next read() runs the case.
+                this.misuse.armed.store(index as u32 + 1, Ordering::Release);
+            }
             "sleep_in_bh" => {
                 this.set_bottoms(crate::device::Bottom::Bh as u32);
                 Self::arm_in_irq(this, index)?;
@@ -256,7 +357,7 @@ impl IrqCtx {
             Some("might_sleep_in_irq") => unsafe {
                 bindings::__might_sleep(kernel::c_str!(file!()).as_char_ptr(), line!() as i32)
             },
-            Some("mutex_in_irq") => drop(self.misuse.mutex.lock()),
+            Some("mutex_in_irq" | "lock_holder_irq") => drop(self.misuse.mutex.lock()),
             Some("gfp_kernel_in_irq") => drop(KVec::<u8>::with_capacity(64, GFP_KERNEL)),
             Some("user_copy_in_irq") => {
                 let byte = 0u8;
@@ -285,11 +386,43 @@ impl IrqCtx {
         }
     }
 
-    /// The seed driver's read side: with `spin_lock_sleep` armed, takes the
-    /// device spinlock and sleeps holding it.
-    pub(crate) fn misuse_read(&self) {
+    /// The read path's cases. With `spin_lock_sleep` armed, takes the device
+    /// spinlock and sleeps holding it (the seed driver's read side). With a
+    /// read case armed, runs it and returns what `read()` returns; `None` is
+    /// the normal path. `has_data` tells whether the reader has a record.
+    pub(crate) fn misuse_read(&self, has_data: impl Fn() -> bool) -> Option<Result<usize>> {
+        match self.take_armed(Where::Read) {
+            Some("sleep_nobody_wakes") => {
+                pr_warn!("sleep_nobody_wakes: read() sleeps uninterruptibly until an interrupt that never comes\n");
+                // Deliberately wrong: nothing ever wakes this queue or sets
+                // the flag, and no signal ends the wait.
+                self.misuse
+                    .nobody
+                    .wait_uninterruptible(|| self.misuse.nobody_woke.load(Ordering::Acquire));
+                return Some(Ok(0));
+            }
+            Some("no_recheck") => {
+                let mut woken = false;
+                // Deliberately wrong: the condition is "woken once", not
+                // "there is a record for me".
+                let woke = self.readers.wait_interruptible(|| {
+                    let done = woken;
+                    woken = true;
+                    done
+                });
+                if let Err(e) = woke {
+                    return Some(Err(e));
+                }
+                if !has_data() {
+                    pr_warn!("no_recheck: read() woke without a record and returned 0 bytes\n");
+                    return Some(Ok(0));
+                }
+                return None;
+            }
+            _ => {}
+        }
         if !self.misuse.seed_armed.load(Ordering::Acquire) {
-            return;
+            return None;
         }
         let _guard = self.misuse.seed_lock.lock();
         // SAFETY: Reads the CPU number, for the log line.
@@ -299,6 +432,7 @@ impl IrqCtx {
         unsafe {
             bindings::schedule_timeout_uninterruptible(kernel::time::msecs_to_jiffies(1000) as _)
         };
+        None
     }
 
     /// The seed driver's write side: with `spin_lock_sleep` armed, takes the

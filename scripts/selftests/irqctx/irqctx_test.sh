@@ -104,6 +104,24 @@ test_bad_writes() {
 	ctl stop
 }
 
+# A wake-up without a record (write "wake"): the reader re-checks, sleeps
+# again and returns only with a record; the wake-up is counted (rechecks).
+rechecks() { sed -n 's/.* rechecks=\([0-9]*\) .*/\1/p' /sys/kernel/debug/irqctx/stats; }
+test_recheck() {
+	ctl bh=none
+	local before=$(rechecks)
+	"$IO" read -l 1 >"$TMP/rc" &
+	local r=$!
+	wait_for asleep $r || return 1
+	ctl wake
+	# Woken (running), then asleep again, with nothing read.
+	wait_for asleep $r && kill -0 $r && [ ! -s "$TMP/rc" ] || return 1
+	ctl irq_work=1
+	wait $r && grep -q 'src=irq_work stage=top' "$TMP/rc" || return 1
+	echo "# rechecks $before -> $(rechecks)"
+	[ "$(rechecks)" = $((before + 1)) ]
+}
+
 # A reader that falls behind the ring is told how many records it lost.
 test_lost() {
 	exec 3<"$DEV"
@@ -138,7 +156,7 @@ test_rmmod() {
 
 
 ktap_print_header
-ktap_set_plan 11
+ktap_set_plan 12
 ktap_test_result "module loads, /dev/irqctx is a root-only misc device" test_node
 [ -c "$DEV" ] || ktap_exit_fail_msg "no $DEV"
 ktap_test_result "top halves run in hardirq, workqueue stages in a kworker" test_contexts
@@ -148,6 +166,7 @@ ktap_test_result "a signal interrupts a blocked read" test_signal
 ktap_test_result "reads return whole lines; a too small buffer gets EINVAL" test_bufsizes
 ktap_test_result "period_us changes the hrtimer period at run time" test_period
 ktap_test_result "bad and oversized writes get EINVAL, change nothing, log once" test_bad_writes
+ktap_test_result "a wake-up without a record: the reader re-checks and sleeps again" test_recheck
 ktap_test_result "a reader that falls behind is told how many records it lost" test_lost
 ktap_test_result "rmmod refused while a reader is open, clean right after close" test_rmmod
 ktap_test_result "dmesg holds no BUG, WARNING, lockdep report or call trace" test_no_splats

@@ -41,6 +41,31 @@ spin_lock_sleep)
 	taskset -c "$cpu" sh -c "echo stop >$DEV"
 	kill $reader
 	;;
+sleep_nobody_wakes)
+	# The hung-task detector, with a short timeout: a reader that sleeps
+	# uninterruptibly and is never woken is reported after 2-4 s.
+	echo 2 >/proc/sys/kernel/hung_task_timeout_secs
+	ctl misuse=sleep_nobody_wakes
+	cat "$DEV" >/dev/null &
+	i=0
+	until dmesg | grep -q 'blocked for more than'; do
+		i=$((i + 1))
+		[ $i -gt 60000 ] && { echo "# no hung-task report"; exit 1; }
+		usleep 1000
+	done
+	;;
+no_recheck)
+	# A wake-up without a record ends the wrong read() with 0 bytes: cat
+	# sees end of file and exits with nothing.
+	ctl misuse=no_recheck
+	cat "$DEV" >"$TMP/nr" &
+	reader=$!
+	wait_for asleep $reader || exit 1
+	ctl wake
+	wait $reader
+	echo "IRQCTX-MISUSE-VISIBLE: cat ended with $(wc -c <"$TMP/nr") bytes"
+	[ -s "$TMP/nr" ] && exit 1
+	;;
 *)
 	ctl "misuse=$case"
 	;;
