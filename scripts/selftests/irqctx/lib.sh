@@ -9,7 +9,7 @@ DEV=/dev/irqctx
 TMP=$(mktemp -d)
 
 # The patterns of a kernel splat: none may appear on the correct paths.
-SPLATS='BUG:|WARNING:|INFO: (possible|inconsistent|task .* blocked)|possible recursive locking|inconsistent lock state|Call Trace|Oops|general protection|ODEBUG|list_(add|del) corruption|kmemleak:.*new suspected'
+SPLATS='BUG:|WARNING:|INFO: (possible|inconsistent|task .* blocked)|possible recursive locking|inconsistent lock state|Call Trace|Oops|general protection|ODEBUG|list_(add|del) corruption|kmemleak:.*new suspected|ACPI Error'
 
 ctl() { printf '%s\n' "$*" >"$DEV"; }
 
