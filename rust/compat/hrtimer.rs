@@ -8,7 +8,10 @@
 //! cannot go away while the timer may run, and dropping the handle cancels the
 //! timer and waits for a running callback. When it expires, the kernel calls
 //! [`HrTimerCallback::run`] with a borrow of the container, in hardirq context
-//! (`HRTIMER_MODE_REL_HARD`: also on PREEMPT_RT).
+//! (`HRTIMER_MODE_REL`). On PREEMPT_RT such a timer expires in the `ktimers`
+//! thread instead, where the callback may take `spinlock_t` (a sleeping lock
+//! there) and wake wait queues; a `_HARD` timer would stay in hardirq, where
+//! neither is allowed on RT.
 //!
 //! C header: [`include/linux/hrtimer.h`](srctree/include/linux/hrtimer.h)
 
@@ -85,7 +88,7 @@ unsafe impl<T: Sync> Send for HrTimer<T> {}
 // SAFETY: All methods take `&self` and the C API serialises them itself.
 unsafe impl<T: Sync> Sync for HrTimer<T> {}
 
-const MODE: bindings::hrtimer_mode = bindings::hrtimer_mode_HRTIMER_MODE_REL_HARD;
+const MODE: bindings::hrtimer_mode = bindings::hrtimer_mode_HRTIMER_MODE_REL;
 
 impl<T: HasHrTimer + HrTimerCallback + Send + Sync> HrTimer<T> {
     /// Initialises a stopped timer.
