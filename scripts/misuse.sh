@@ -2,38 +2,116 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The misuse harness: each case of the module's misuse table in its own boot
-# (lockdep reports once per boot, some cases hang the kernel).
+# (lockdep reports once per boot, some cases hang the kernel), on one kernel.
 #
-#   scripts/misuse.sh [--update-docs] [CASE...]
+#   scripts/misuse.sh [--kernel VARIANT] [--update-docs] [--update-matrix] [CASE...]
+#   scripts/misuse.sh --bzimage IMAGE --ko MODULE --name NAME [CASE...]
+#   scripts/misuse.sh --print-matrix [--update-docs]
 #
 # First boot: the table is read from /sys/kernel/debug/irqctx/misuse, and
 # every case must be refused (EPERM) without allow_misuse=1. Then, per case:
-# boot with allow_misuse=1, trigger it, wait on the serial console for each
-# of the case's expected patterns (from the table), then either kill the
-# guest (cases that do not survive) or check that it still works. KTAP on
-# stdout; consoles and splats in out/misuse/. With --update-docs the splats
-# are also copied to Documentation/misuse/ for the documentation.
+# boot with allow_misuse=1, trigger it, and watch the serial console. A case
+# passes when
+#  - on the default kernel, each of its expected patterns (from the module's
+#    table) appears, as before;
+#  - the first line a kernel detector printed (BUG:, WARNING:, INFO:, ...),
+#    or "nothing", matches this kernel's cell of the detector matrix
+#    (scripts/misuse-matrix: case, kernel, survives, first line), and the
+#    guest survived (still delivered an event afterwards) exactly when the
+#    matrix says so.
+# A guest that stops making progress after the trigger is killed and counts
+# as not surviving. KTAP on stdout; consoles, splats and the observed row of
+# every case in out/misuse/KERNEL/. --update-docs copies the splats (default
+# kernel) to Documentation/misuse/; --update-matrix writes the observed cells
+# into scripts/misuse-matrix instead of checking them. --print-matrix prints
+# case x kernel from the last runs (and with --update-docs writes it to
+# Documentation/misuse/matrix.txt).
+#
+# --bzimage/--ko/--name run a kernel that is not one of the project's
+# (scripts/own-kernel.sh uses it): no matrix cells to check, the observed row
+# is printed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$IRQCTX_TOP"
 
-update_docs=0
-[ "${1:-}" = --update-docs ] && { update_docs=1; shift; }
-CASE_TIMEOUT=${CASE_TIMEOUT:-120}
-out=out/misuse
+MATRIX=scripts/misuse-matrix
+KERNELS=(production default rt)
+update_docs=0 update_matrix=0 print_matrix=0 variant=default bzimage= ko= name=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--update-docs) update_docs=1 ;;
+	--update-matrix) update_matrix=1 ;;
+	--print-matrix) print_matrix=1 ;;
+	--kernel) variant=$2; shift ;;
+	--bzimage) bzimage=$2; shift ;;
+	--ko) ko=$2; shift ;;
+	--name) name=$2; shift ;;
+	-*) die "unknown option $1 (see the comment at the top of $0)" ;;
+	*) break ;;
+	esac
+	shift
+done
+
+# The matrix of the last runs: case x kernel -> first line / survived.
+print_matrix() {
+	local k cases
+	cases=$(cut -f1 out/misuse/*/observed.tsv 2>/dev/null | awk '!seen[$0]++')
+	[ -n "$cases" ] || die "no observed runs in out/misuse/*/observed.tsv"
+	for k in "${KERNELS[@]}"; do
+		[ -f "out/misuse/$k/observed.tsv" ] || log "no run on the $k kernel yet"
+	done
+	echo "Detector matrix: the first line a kernel detector printed, and whether"
+	echo "the kernel survived (scripts/misuse.sh --print-matrix)."
+	for c in $cases; do
+		echo
+		echo "$c"
+		for k in "${KERNELS[@]}"; do
+			[ -f "out/misuse/$k/observed.tsv" ] || continue
+			awk -F'\t' -v c="$c" -v k="$k" '$1 == c {
+				printf "  %-11s %-13s %s\n", k, ($2 == "yes" ? "survives" : "CPU lost"), $3 }' \
+				"out/misuse/$k/observed.tsv"
+		done
+	done
+}
+if [ "$print_matrix" = 1 ]; then
+	if [ "$update_docs" = 1 ]; then
+		print_matrix | tee Documentation/misuse/matrix.txt
+	else
+		print_matrix
+	fi
+	exit 0
+fi
+
+if [ -n "$bzimage" ]; then
+	[ -n "$ko" ] && [ -n "$name" ] || die "--bzimage needs --ko and --name"
+	kernel_name=$name
+	VM_KERNEL=(-k "$bzimage")
+	slowdown=1
+else
+	kernel_fragments "$variant" >/dev/null	# dies on an unknown variant
+	kernel_name=$variant
+	VM_KERNEL=(-K "$variant")
+	slowdown=$(kernel_slowdown "$variant")
+	ko=${ko:-$(module_for "$variant")}
+fi
+CASE_TIMEOUT=${CASE_TIMEOUT:-$((120 * slowdown))}
+out=out/misuse/$kernel_name
 mkdir -p "$out"
-rm -f "$out"/*.log "$out"/*.splat
+rm -f "$out"/*.log "$out"/*.splat "$out"/*.run "$out/observed.tsv"
 
 T=scripts/selftests/irqctx
-FILES=(irqctx.ko "$T/irqctx_io" "$T/lib.sh" "$T/misuse_guest.sh"
+FILES=("$ko:/irqctx/irqctx.ko" "$T/irqctx_io" "$T/lib.sh" "$T/misuse_guest.sh"
 	"$(kernel_src_dir)/tools/testing/selftests/kselftest/ktap_helpers.sh")
+
+# What counts as a kernel detector's report on the console.
+REPORT='^(BUG: |WARNING: |INFO: |Voluntary context switch|ODEBUG: |Kernel panic|watchdog: )'
 
 # boot NAME GUEST_ARGS...: boot in the background, console in $out/NAME.log.
 boot() {
 	local name=$1; shift
 	printf '#!/bin/sh\nexec sh /irqctx/misuse_guest.sh %s\n' "$*" >"$out/$name.run"
 	: >"$out/$name.log"
-	setsid scripts/vm.sh -q -t "$CASE_TIMEOUT" -l "$out/$name.log" \
+	setsid scripts/vm.sh -q "${VM_KERNEL[@]}" -t "$CASE_TIMEOUT" -l "$out/$name.log" \
 		"$out/$name.run" "${FILES[@]}" >/dev/null 2>&1 &
 	VM=$!
 }
@@ -45,6 +123,24 @@ wait_console() {
 		'tail -n +1 -F "$1" 2>/dev/null | grep -E -m1 -q -- "$2"' _ "$1" "$2"
 }
 
+# wait_guest LOG STALL: until the guest has exited (0), or its console has
+# not grown for STALL seconds since the trigger: wedged (1).
+wait_guest() {
+	local log=$1 stall=$2 size=-1 still=0 now
+	while kill -0 "$VM" 2>/dev/null; do
+		if grep -q '^IRQCTX-MISUSE: triggering' "$log"; then
+			now=$(stat -c %s "$log")
+			if [ "$now" = "$size" ]; then
+				still=$((still + 1))
+				[ "$still" -ge "$stall" ] && return 1
+			else
+				size=$now still=0
+			fi
+		fi
+		sleep 1
+	done
+}
+
 pass=0 fail=0 n=0
 result() {	# result OK DESCRIPTION
 	n=$((n + 1))
@@ -54,6 +150,7 @@ result() {	# result OK DESCRIPTION
 
 SECONDS=0
 echo "TAP version 13"
+echo "# misuse suite on the $kernel_name kernel"
 boot refused --refused
 status=0; wait $VM || status=$?
 mapfile -t TABLE < <(sed -n 's/^\([a-z_]*\) context=\([^ ]*\) survives=\(yes\|no\) expect=\(.*\)$/\1\t\2\t\3\t\4/p' "$out/refused.log")
@@ -70,7 +167,13 @@ logged=$(sed -n 's/^IRQCTX-MISUSE-REFUSAL-LOG: //p' "$out/refused.log")
 echo "# refused: $refusals of ${#TABLE[@]} cases, $logged log line(s), guest status $status"
 ok=0
 [ "$status" = 0 ] && [ "$refusals" = ${#TABLE[@]} ] && [ "$logged" = 1 ] && ok=1
-result $ok "misuse: every case refused with EPERM without allow_misuse=1, logged once"
+result $ok "misuse ($kernel_name): every case refused with EPERM without allow_misuse=1, logged once"
+
+# cell CASE FIELD: this kernel's expectation (2 survives, 3 first line).
+cell() {
+	awk -F'\t' -v c="$1" -v k="$kernel_name" -v f="$2" \
+		'!/^#/ && $1 == c && $2 == k { print $(f + 1); found = 1 } END { exit !found }' "$MATRIX"
+}
 
 for row in "${selected[@]}"; do
 	IFS=$'\t' read -r name context survives expect <<<"$row"
@@ -78,36 +181,91 @@ for row in "${selected[@]}"; do
 	boot "$name" "$name"
 	log=$out/$name.log
 	ok=1
-	first=
-	# The case's patterns, in order, joined by " && " in the table.
-	while IFS= read -r pat; do
-		if wait_console "$log" "$pat"; then
-			[ -n "$first" ] || first=$(grep -E -m1 -- "$pat" "$log" | sed 's/^\[[ 0-9.]*\] //')
-		else
-			echo "# $name: no match for: $pat"
-			ok=0
-		fi
-	done < <(sed 's/ && /\n/g' <<<"$expect")
-	if [ "$survives" = yes ]; then
+	# The module's own patterns, on the kernel they were written for.
+	if [ "$kernel_name" = default ]; then
+		while IFS= read -r pat; do
+			wait_console "$log" "$pat" || { echo "# $name: no match for: $pat"; ok=0; }
+		done < <(sed 's/ && /\n/g' <<<"$expect")
+	fi
+	# How long a silent guest may be still alive: a guest expected to
+	# survive gets the whole case timeout; one expected to be wedged a short
+	# grace after its report; on a kernel without expectations, a minute.
+	want_survives= want_first=
+	if [ -z "$bzimage" ] && [ "$update_matrix" = 0 ]; then
+		want_survives=$(cell "$name" 2) && want_first=$(cell "$name" 3) ||
+			{ echo "# $name: no $kernel_name cell in $MATRIX"; ok=0; }
+	fi
+	case $want_survives in
+	yes) stall=$CASE_TIMEOUT ;;
+	no)
+		[ "$want_first" = nothing ] || wait_console "$log" "$want_first" || true
+		stall=$((10 * slowdown)) ;;
+	*) stall=$((60 * slowdown)) ;;
+	esac
+	survived=no
+	if wait_guest "$log" "$stall"; then
 		status=0; wait $VM || status=$?
-		grep -q "^IRQCTX-MISUSE-SURVIVED: $name$" "$log" && [ "$status" = 0 ] ||
-			{ echo "# $name: the guest did not survive (status $status)"; ok=0; }
+		grep -q "^IRQCTX-MISUSE-SURVIVED: $name$" "$log" && [ "$status" = 0 ] && survived=yes
 	else
-		# The kernel is wedged (or about to be): stop the guest.
 		kill -- -"$VM" 2>/dev/null || true
 		wait $VM 2>/dev/null || true
 	fi
-	# The splat: from the first expected line to 60 lines on.
-	first_pat=${expect%% && *}
-	grep -E -m1 -A60 -- "$first_pat" "$log" | sed 's/^\[[ 0-9.]*\] //' >"$out/$name.splat" || true
-	if [ "$update_docs" = 1 ] && [ -s "$out/$name.splat" ]; then
-		mkdir -p Documentation/misuse
+	first=$(sed -n '/^IRQCTX-MISUSE: triggering/,$p' "$log" | sed 's/^\[[ 0-9.]*\] //' |
+		grep -E -m1 -- "$REPORT" || true)
+	printf '%s\t%s\t%s\n' "$name" "$survived" "${first:-nothing}" >>"$out/observed.tsv"
+	if [ "$kernel_name" = default ] && [ "$survived" != "$survives" ]; then
+		echo "# $name: survived=$survived, the table says $survives"
+		ok=0
+	fi
+	if [ -n "$want_survives" ]; then
+		[ "$survived" = "$want_survives" ] ||
+			{ echo "# $name: survived=$survived, the matrix says $want_survives"; ok=0; }
+		if [ "$want_first" = nothing ]; then
+			[ -z "$first" ] || { echo "# $name: reported '$first', the matrix says nothing"; ok=0; }
+		else
+			grep -qE -- "$want_first" <<<"$first" ||
+				{ echo "# $name: first line '${first:-nothing}', the matrix says /$want_first/"; ok=0; }
+		fi
+	fi
+	# The splat: from the first report (or the case's first pattern) on.
+	if [ -n "$first" ]; then
+		grep -F -m1 -A60 -- "$first" "$log"
+	else
+		grep -E -m1 -A60 -- "${expect%% && *}" "$log"
+	fi | sed 's/^\[[ 0-9.]*\] //' >"$out/$name.splat" || true
+	if [ "$update_docs" = 1 ] && [ "$kernel_name" = default ] && [ -s "$out/$name.splat" ]; then
 		cp "$out/$name.splat" "Documentation/misuse/$name.txt"
 	fi
-	echo "# $name ($context, survives=$survives, $((SECONDS - start))s): ${first:-nothing}"
-	result $ok "misuse: $name"
+	echo "# $name ($context, $kernel_name kernel, survived=$survived, $((SECONDS - start))s): ${first:-nothing}"
+	result $ok "misuse ($kernel_name): $name"
 done
-echo "# misuse harness wall time: ${SECONDS}s"
+
+if [ "$update_matrix" = 1 ]; then
+	# The observed row as patterns: pids (comm/PID/), line numbers (:N),
+	# counts ( N ) and the build path vary between runs and machines; the
+	# preempt_count (0x...) is the point and stays.
+	awk -F'\t' -v k="$kernel_name" '{
+		f = $3
+		if (f != "nothing") {
+			gsub(/ at [^ ]*\/rust\//, " at @PATH@", f)
+			gsub(/[][().*+?{}|^$\\]/, "\\\\&", f)
+			gsub(/\/[0-9]+\//, "/@N@/", f)
+			gsub(/:[0-9]+/, ":@N@", f)
+			gsub(/ [0-9]+ /, " @N@ ", f)
+			gsub(/@N@/, "[0-9]+", f)
+			gsub(/@PATH@/, ".*rust/", f)
+		}
+		print $1 "\t" k "\t" $2 "\t" f }' "$out/observed.tsv" >"$out/cells.tsv"
+	{
+		grep '^#' "$MATRIX" 2>/dev/null || true
+		{ { grep -v '^#' "$MATRIX" 2>/dev/null || true; } | awk -F'\t' -v k="$kernel_name" '$2 != k'
+		  cat "$out/cells.tsv"; } |
+			sort -t$'\t' -k1,1 -k2,2
+	} >"$MATRIX.new"
+	mv "$MATRIX.new" "$MATRIX"
+	log "wrote the $kernel_name cells of $MATRIX: review them before committing"
+fi
+echo "# misuse harness wall time on the $kernel_name kernel: ${SECONDS}s"
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
