@@ -1,27 +1,48 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build the irqctx test kernel out of tree from Debian's linux-source-6.12:
-# tinyconfig + scripts/selftests/irqctx/config. The build lives in the cache,
-# keyed by source version and fragment, so it is built once and reused; an
-# interrupted or changed build resumes incrementally.
+# Build an irqctx test kernel out of tree from Debian's linux-source-6.12:
+# tinyconfig + the variant's config fragments (see kernel_fragments in
+# lib.sh): "default" is tinyconfig + scripts/selftests/irqctx/config, "debug"
+# adds scripts/kernel/debug.config (KASAN, kmemleak, debug objects...),
+# "kcsan" then scripts/kernel/kcsan.config (KCSAN instead of KASAN). The
+# build lives in the cache, keyed by source version, variant and fragments,
+# so it is built once and reused; an interrupted or changed build resumes
+# incrementally.
+#
+#   build-kernel.sh [VARIANT]               build (default: "default")
+#   build-kernel.sh --kdir [VARIANT]        where the build is (or will be)
+#   build-kernel.sh --make-vars [VARIANT]   toolchain variables for make
 #
 # Prints the build directory (usable as KDIR) on stdout.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-case "${1:-}" in
---kdir) kernel_build_dir; exit 0 ;;		# where the build is (or will be)
---make-vars) echo "${KMAKE_VARS[*]}"; exit 0 ;;	# toolchain variables for make
+action=build variant=default
+for arg in "$@"; do
+	case $arg in
+	--kdir) action=kdir ;;
+	--make-vars) action=make-vars ;;
+	-*) die "unknown option $arg (see the comment at the top of $0)" ;;
+	*) variant=$arg ;;
+	esac
+done
+mapfile -t fragments < <(kernel_fragments "$variant")
+[ ${#fragments[@]} -gt 0 ] || exit 1	# unknown variant (kernel_fragments said why)
+for f in "${fragments[@]}"; do [ -f "$f" ] || die "variant $variant: no fragment $f"; done
+
+case $action in
+kdir) kernel_build_dir "$variant"; exit 0 ;;
+make-vars) echo "${KMAKE_VARS[*]}"; exit 0 ;;	# the same for every variant
 esac
 
 src=$(kernel_src_dir)
 [ -f "$src/.irqctx-unpacked" ] || die "kernel source not unpacked: run scripts/setup.sh"
-out=$(kernel_build_dir)
+out=$(kernel_build_dir "$variant")
 stamp="$out/.irqctx-built"
 
 if [ -f "$stamp" ] && [ -f "$out/arch/x86/boot/bzImage" ]; then
-	log "kernel: cached build in $out"
+	log "kernel: cached $variant build in $out"
 	echo "$out"
 	exit 0
 fi
@@ -31,30 +52,46 @@ export RUST_LIB_SRC
 RUST_LIB_SRC=$(rust_lib_src)
 kmake() { make -C "$src" O="$out" ARCH=x86_64 "${KMAKE_VARS[@]}" "$@"; }
 
-if [ ! -f "$out/.config" ] || [ "$KCONFIG_FRAGMENT" -nt "$out/.config" ]; then
-	log "kernel: configuring (tinyconfig + $(basename "$(dirname "$KCONFIG_FRAGMENT")")/config)"
+names=$(for f in "${fragments[@]}"; do printf ' + %s' "${f#"$IRQCTX_TOP"/}"; done)
+stale=0
+[ -f "$out/.config" ] || stale=1
+for f in "${fragments[@]}"; do [ "$f" -nt "$out/.config" ] && stale=1; done
+if [ "$stale" -eq 1 ]; then
+	log "kernel: configuring $variant (tinyconfig$names)"
 	kmake -s tinyconfig >/dev/null
 	KCONFIG_CONFIG="$out/.config" "$src/scripts/kconfig/merge_config.sh" -m -O "$out" \
-		"$out/.config" "$KCONFIG_FRAGMENT" >"$out/merge_config.log"
+		"$out/.config" "${fragments[@]}" >"$out/merge_config.log"
 	kmake -s olddefconfig >/dev/null
 fi
 
 # Options that do not stick (a missing dependency, a toolchain check that
 # failed) are silently dropped by Kconfig: refuse to build without them.
+# Every fragment counts, a later one overriding an earlier one (as in
+# merge_config.sh): "CONFIG_X=v" must be in .config, and "# CONFIG_X is not
+# set" means CONFIG_X must not be set.
 bad=0
-while IFS= read -r line; do
-	case "$line" in CONFIG_*=*) ;; *) continue ;; esac
-	if ! grep -qx "$line" "$out/.config"; then
-		log "kernel: $line did not stick (have: $(grep -E "^(# )?${line%%=*}[= ]" "$out/.config" || echo unset))"
+while IFS=$'\t' read -r frag opt want; do
+	have=$(grep -E "^(# )?$opt[= ]" "$out/.config" || true)
+	case $want in
+	unset) case $have in "$opt="*) ok=0 ;; *) ok=1 ;; esac; want="# $opt is not set" ;;
+	*) [ "$have" = "$want" ] && ok=1 || ok=0 ;;
+	esac
+	if [ "$ok" -eq 0 ]; then
+		log "kernel: $want (${frag#"$IRQCTX_TOP"/}) did not stick (have: ${have:-unset})"
 		bad=1
 	fi
-done <"$KCONFIG_FRAGMENT"
+done < <(awk '
+	/^CONFIG_[A-Za-z0-9_]+=/ { opt = $0; sub(/=.*/, "", opt); want[opt] = $0 }
+	/^# CONFIG_[A-Za-z0-9_]+ is not set$/ { opt = $2; want[opt] = "unset" }
+	(opt != "") { if (!(opt in from)) order[++n] = opt; from[opt] = FILENAME; opt = "" }
+	END { for (i = 1; i <= n; i++) print from[order[i]] "\t" order[i] "\t" want[order[i]] }
+	' "${fragments[@]}")
 if [ "$bad" -ne 0 ]; then
 	kmake -s rustavailable >&2 || true	# says why RUST, if it is RUST
-	die "kernel: the config fragment did not apply"
+	die "kernel: the config fragments of variant $variant did not apply"
 fi
 
-log "kernel: building $(kernel_src_version) with -j$JOBS in $out (a dot per 100 lines of make output)"
+log "kernel: building $(kernel_src_version) ($variant) with -j$JOBS in $out (a dot per 100 lines of make output)"
 SECONDS=0
 run_quiet "$out/build.log" kmake -j"$JOBS" all
 touch "$stamp"

@@ -28,12 +28,42 @@ kernel_src_version() {
 	dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null | sed 's/-.*//'
 }
 
-# Build directory of the test kernel: keyed by the source version and the
-# hash of the config fragment, so editing the fragment means a new build.
+# Kernel variants: tinyconfig + these fragments, merged in this order (a later
+# fragment overrides an earlier one). "default" is the test kernel; the others
+# add debugging (scripts/kernel/*.config) on top of the same fragment.
+KERNEL_VARIANTS=(default debug kcsan)
+kernel_fragments() {	# kernel_fragments VARIANT: one fragment path a line
+	local k=$IRQCTX_TOP/scripts/kernel
+	case $1 in
+	default) printf '%s\n' "$KCONFIG_FRAGMENT" ;;
+	debug) printf '%s\n' "$KCONFIG_FRAGMENT" "$k/debug.config" ;;
+	kcsan) printf '%s\n' "$KCONFIG_FRAGMENT" "$k/debug.config" "$k/kcsan.config" ;;
+	*) die "unknown kernel variant '$1' (have: ${KERNEL_VARIANTS[*]})" ;;
+	esac
+}
+
+# How much slower than the default kernel a variant's guest runs under TCG
+# (measured on the selftests): guest timeouts are scaled by it.
+kernel_slowdown() {
+	case $1 in
+	debug) echo 10 ;;	# KASAN + kmemleak + debug objects
+	kcsan) echo 6 ;;	# KCSAN's watchpoint delays + kmemleak + debug objects
+	*) echo 1 ;;
+	esac
+}
+
+# Build directory of a variant's kernel: keyed by the source version and the
+# hashes of its fragments, so editing any of them means a new build. The
+# default variant keeps its historical name (version + fragment hash).
 kernel_build_dir() {
-	local frag_hash
-	frag_hash=$(sha256sum "$KCONFIG_FRAGMENT" | cut -c1-12)
-	echo "$IRQCTX_CACHE/kbuild-$(kernel_src_version)-$frag_hash"
+	local variant=${1:-default} key
+	if [ "$variant" = default ]; then
+		key=$(sha256sum "$KCONFIG_FRAGMENT" | cut -c1-12)
+	else
+		key=$variant-$(kernel_fragments "$variant" | xargs -d '\n' sha256sum |
+			awk '{ print $1 }' | sha256sum | cut -c1-12)
+	fi
+	echo "$IRQCTX_CACHE/kbuild-$(kernel_src_version)-$key"
 }
 
 kernel_src_dir() {
@@ -56,4 +86,25 @@ run_quiet() {
 		tail -n 40 "$logfile" >&2
 		die "'$*' failed (exit $rc), full log: $logfile"
 	fi
+}
+
+# module_for VARIANT: build irqctx.ko for the VARIANT kernel and print its
+# path. The default kernel's builds in the clone, as `make` does; another
+# variant's in out/VARIANT/module, a fresh copy of the sources (6.12 has no
+# MO= for external modules, and the clone's objects are the default's).
+module_for() {
+	local variant=${1:-default} dir
+	if [ "$variant" = default ]; then
+		make -s -C "$IRQCTX_TOP" modules >&2
+		echo "$IRQCTX_TOP/irqctx.ko"
+		return
+	fi
+	dir=$IRQCTX_TOP/out/$variant/module
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	tar -C "$IRQCTX_TOP" -c --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
+		--exclude='*.mod.c' --exclude='.*.cmd' --exclude='.*.d' --exclude='*.rmeta' \
+		--exclude='bindings_generated.rs' Kbuild rust | tar -x -C "$dir"
+	make -s -C "$(kernel_build_dir "$variant")" M="$dir" "${KMAKE_VARS[@]}" modules >&2
+	echo "$dir/irqctx.ko"
 }

@@ -7,7 +7,10 @@
 #
 #   vm.sh [options] SCRIPT [FILE[:GUEST_PATH]]...
 #     -k BZIMAGE   kernel to boot (default: the cached test kernel)
-#     -t SECONDS   give up on a guest that has not finished (default 300)
+#     -K VARIANT   boot the cached kernel of this variant (build-kernel.sh
+#                  VARIANT): default, debug, kcsan
+#     -t SECONDS   give up on a guest that has not finished (default 300,
+#                  times the variant's slowdown: 3000 for debug, see lib.sh)
 #     -l LOGFILE   keep the whole console here (default out/console.log)
 #     -a ARGS      extra kernel command line
 #     -q           stream only from the guest script's start (boot log kept)
@@ -19,10 +22,11 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kernel=; timeout=300; logfile=$IRQCTX_TOP/out/console.log; append=; quiet=0
-while getopts "k:t:l:a:q" opt; do
+kernel=; variant=default; timeout=; logfile=$IRQCTX_TOP/out/console.log; append=; quiet=0
+while getopts "k:K:t:l:a:q" opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
+	K) variant=$OPTARG ;;
 	t) timeout=$OPTARG ;;
 	l) logfile=$OPTARG ;;
 	a) append=$OPTARG ;;
@@ -32,14 +36,18 @@ while getopts "k:t:l:a:q" opt; do
 done
 shift $((OPTIND - 1))
 [ $# -ge 1 ] || die "usage: $0 [options] SCRIPT [FILE[:GUEST_PATH]]..."
-[ -n "$kernel" ] || kernel=$(kernel_build_dir)/arch/x86/boot/bzImage
-[ -f "$kernel" ] || die "no kernel at $kernel: run scripts/build-kernel.sh"
+kernel_fragments "$variant" >/dev/null	# dies on an unknown variant
+[ -n "$kernel" ] || kernel=$(kernel_build_dir "$variant")/arch/x86/boot/bzImage
+[ -f "$kernel" ] || die "no kernel at $kernel: run scripts/build-kernel.sh $variant"
+[ -n "$timeout" ] || timeout=$((300 * $(kernel_slowdown "$variant")))
 
 mkdir -p "$(dirname "$logfile")"
 initrd=$(mktemp --suffix=.cpio)
 trap 'rm -f "$initrd"' EXIT
 "$IRQCTX_TOP/scripts/build-initramfs.sh" "$initrd" "$@"
 
+# The console goes to the log line by line (stdbuf), not in 4 KiB blocks: a
+# slow guest (the debug kernels) shows its progress as it goes.
 set +e
 # q35, not the default i440fx: i440fx's _PRT is an AML While loop over 128
 # entries that ACPI evaluates on every pci_enable/disable_device(), seconds
@@ -52,7 +60,7 @@ timeout --foreground -k 5 "$timeout" \
 	-append "console=ttyS0 panic=-1 printk.devkmsg=on $append" \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-device edu,addr=02.0 -device edu,addr=06.0 </dev/null |
-	tr -d '\r' | tee "$logfile" |
+	stdbuf -oL tr -d '\r' | tee "$logfile" |
 	if [ "$quiet" = 1 ]; then sed -u -n '/^IRQCTX-GUEST:/,$p'; else cat; fi
 status=${PIPESTATUS[0]}
 set -e
