@@ -35,7 +35,7 @@ set -euo pipefail
 cd "$IRQCTX_TOP"
 
 MATRIX=scripts/misuse-matrix
-KERNELS=(production default rt)
+KERNELS=(production default rt own)
 update_docs=0 update_matrix=0 print_matrix=0 variant=default bzimage= ko= name=
 while [ $# -gt 0 ]; do
 	case $1 in
