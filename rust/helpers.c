@@ -69,6 +69,18 @@ unsigned long irqctx_local_irq_save(void)
 
 void irqctx_local_irq_restore(unsigned long flags) { local_irq_restore(flags); }
 
+/*
+ * might_sleep() at the caller's file and line; on a kernel without
+ * CONFIG_DEBUG_ATOMIC_SLEEP (a production one) __might_sleep() does not
+ * exist and the check is nothing, as might_sleep() is there.
+ */
+void irqctx_might_sleep(const char *file, int line)
+{
+#ifdef CONFIG_DEBUG_ATOMIC_SLEEP
+	__might_sleep(file, line);
+#endif
+}
+
 void irqctx_rcu_read_lock(void) { rcu_read_lock(); }
 void irqctx_rcu_read_unlock(void) { rcu_read_unlock(); }
 

@@ -38,7 +38,8 @@ void irqctx_pci_set_drvdata(struct pci_dev *pdev, void *data);
 unsigned long irqctx_local_irq_save(void);
 void irqctx_local_irq_restore(unsigned long flags);
 
-/* Misuse cases only: an RCU read-side section and a seqlock write side. */
+/* Misuse cases only: might_sleep(), an RCU read-side section, a seqlock. */
+void irqctx_might_sleep(const char *file, int line);
 void irqctx_rcu_read_lock(void);
 void irqctx_rcu_read_unlock(void);
 void irqctx_misuse_write_seqlock(void);

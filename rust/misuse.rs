@@ -300,7 +300,10 @@ impl IrqCtx {
                 // SAFETY: Deliberately wrong: `might_sleep()` and a sleep with
                 // interrupts off (the check reports, the sleep happens).
                 unsafe {
-                    bindings::__might_sleep(kernel::c_str!(file!()).as_char_ptr(), line!() as i32);
+                    bindings::irqctx_might_sleep(
+                        kernel::c_str!(file!()).as_char_ptr(),
+                        line!() as i32,
+                    );
                     bindings::msleep(10);
                 }
                 // SAFETY: Restores what `irqctx_local_irq_save()` saved.
@@ -353,9 +356,9 @@ impl IrqCtx {
         match self.take_armed(Where::Hardirq) {
             // SAFETY: Deliberately wrong: sleeping in hardirq context.
             Some("sleep_in_irq") => unsafe { bindings::msleep(10) },
-            // SAFETY: `__might_sleep()` only checks and reports.
+            // SAFETY: `might_sleep()` only checks and reports.
             Some("might_sleep_in_irq") => unsafe {
-                bindings::__might_sleep(kernel::c_str!(file!()).as_char_ptr(), line!() as i32)
+                bindings::irqctx_might_sleep(kernel::c_str!(file!()).as_char_ptr(), line!() as i32)
             },
             Some("mutex_in_irq" | "lock_holder_irq") => drop(self.misuse.mutex.lock()),
             Some("gfp_kernel_in_irq") => drop(KVec::<u8>::with_capacity(64, GFP_KERNEL)),
