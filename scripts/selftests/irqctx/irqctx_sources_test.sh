@@ -153,16 +153,19 @@ test_unbind() {
 	rm -f "$TMP/raiser"
 	( while out=$("$IO" write raise=100); do :; done; echo "$out" >"$TMP/raiser" ) &
 	local raiser=$!
-	wait_for grep -q 'src=edu stage=top' "$TMP/u" || return 1
-	for bdf in $(edu_devices); do echo "$bdf" >"$EDU/unbind" || return 1; done
+	wait_for grep -q 'src=edu stage=top' "$TMP/u" || { echo "# no edu top half"; return 1; }
+	for bdf in $(edu_devices); do echo "$bdf" >"$EDU/unbind" || { echo "# unbind $bdf"; return 1; }; done
 	wait $raiser
 	grep -q '^errno=ENODEV' "$TMP/raiser" || { echo "# raiser: $(cat "$TMP/raiser")"; return 1; }
-	[ "$(stat_field edu)" = absent ] && ! grep -q ' irqctx$' /proc/interrupts || return 1
+	[ "$(stat_field edu)" = absent ] && ! grep -q ' irqctx$' /proc/interrupts ||
+		{ echo "# still bound: edu=$(stat_field edu), $(grep -c ' irqctx$' /proc/interrupts) irqs"; return 1; }
 	wait_reader || { echo "# the reader stopped with the device"; return 1; }
 	ctl stop
-	[ "$("$IO" write raise=1 | cut -d' ' -f1)" = errno=ENODEV ] || return 1
-	for bdf in $(edu_devices); do echo "$bdf" >"$EDU/bind" || return 1; done
-	[ "$(stat_field edu)" = bound ] && ctl raise=1
+	local out
+	out=$("$IO" write raise=1)
+	[ "${out%% *}" = errno=ENODEV ] || { echo "# raise without a device: $out"; return 1; }
+	for bdf in $(edu_devices); do echo "$bdf" >"$EDU/bind" || { echo "# bind $bdf"; return 1; }; done
+	[ "$(stat_field edu)" = bound ] && ctl raise=1 || { echo "# after rebind: edu=$(stat_field edu)"; return 1; }
 }
 
 # Without an edu device the module loads, says so once, and the other
