@@ -68,7 +68,7 @@ print_matrix() {
 		for k in "${KERNELS[@]}"; do
 			[ -f "out/misuse/$k/observed.tsv" ] || continue
 			awk -F'\t' -v c="$c" -v k="$k" '$1 == c {
-				printf "  %-11s %-13s %s\n", k, ($2 == "yes" ? "survives" : "CPU lost"), $3 }' \
+				printf "  %-11s %-13s %s\n", k, ($2 == "yes" ? "survived" : "did not"), $3 }' \
 				"out/misuse/$k/observed.tsv"
 		done
 	done

@@ -81,6 +81,6 @@ status=$?
 set -e
 echo
 echo "Your kernel's row (out/misuse/own/observed.tsv):"
-awk -F'\t' '{ printf "  %-20s %-13s %s\n", $1, ($2 == "yes" ? "survives" : "CPU lost"), $3 }' \
+awk -F'\t' '{ printf "  %-20s %-13s %s\n", $1, ($2 == "yes" ? "survived" : "did not"), $3 }' \
 	out/misuse/own/observed.tsv
 exit $status
