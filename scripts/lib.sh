@@ -31,13 +31,15 @@ kernel_src_version() {
 # Kernel variants: tinyconfig + these fragments, merged in this order (a later
 # fragment overrides an earlier one). "default" is the test kernel; the others
 # add debugging (scripts/kernel/*.config) on top of the same fragment.
-KERNEL_VARIANTS=(default debug kcsan)
+KERNEL_VARIANTS=(default debug kcsan production rt)
 kernel_fragments() {	# kernel_fragments VARIANT: one fragment path a line
 	local k=$IRQCTX_TOP/scripts/kernel
 	case $1 in
 	default) printf '%s\n' "$KCONFIG_FRAGMENT" ;;
 	debug) printf '%s\n' "$KCONFIG_FRAGMENT" "$k/debug.config" ;;
 	kcsan) printf '%s\n' "$KCONFIG_FRAGMENT" "$k/debug.config" "$k/kcsan.config" ;;
+	production) printf '%s\n' "$KCONFIG_FRAGMENT" "$k/production.config" ;;
+	rt) printf '%s\n' "$KCONFIG_FRAGMENT" "$k/rt.config" ;;
 	*) die "unknown kernel variant '$1' (have: ${KERNEL_VARIANTS[*]})" ;;
 	esac
 }
