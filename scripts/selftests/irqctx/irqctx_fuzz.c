@@ -27,8 +27,8 @@
  *    only for bad pointers (and counted: the documentation lists it for
  *    reads only);
  *  - a write of valid commands succeeds whole, a write with an invalid line
- *    fails with EINVAL (writes the documentation leaves open, such as 007
- *    or a tab around a command, may do either; they are counted);
+ *    fails with EINVAL (writes the documentation leaves open, such as a
+ *    tab around a command or bh=bh,bh, may do either; they are counted);
  *  - a read returns whole lines, each at most 384 bytes, either "lost=N" or
  *    "seq=N src=..."; on a file only this process reads, every seq is the
  *    previous one + 1, or + 1 + N after lost=N; POLLIN means the next read
@@ -74,7 +74,8 @@
 #define NPRIV 3			/* private files per worker */
 #define HUGE_READ (1 << 20)
 #define ALARM_S 30		/* bound of one blocking call */
-#define MAX_REPORTS 20		/* failure lines per worker */
+#define MAX_REPORTS 3		/* failure lines per kind and worker */
+#define MAX_KINDS 48
 
 /* ---- operations and results ---------------------------------------------- */
 
@@ -184,15 +185,24 @@ static int chance(unsigned int percent) { return below(100) < percent; }
 
 /* ---- reporting ------------------------------------------------------------ */
 
+/* Failures by kind (the message format): a frequent one must not hide the
+ * others. */
+static struct { const char *fmt; long n; } kinds[MAX_KINDS];
+
 static void report(const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
-	int n;
+	int n, k;
 
 	me->failures++;
-	if (me->failures > MAX_REPORTS)
-		return;
+	for (k = 0; k < MAX_KINDS && kinds[k].fmt && kinds[k].fmt != fmt; k++)
+		;
+	if (k < MAX_KINDS) {
+		kinds[k].fmt = fmt;
+		if (++kinds[k].n > MAX_REPORTS)
+			return;
+	}
 	n = snprintf(line, sizeof(line), "FAIL worker %d op %ld (%s): ", my_id, me->ops, me->op);
 	va_start(ap, fmt);
 	n += vsnprintf(line + n, sizeof(line) - n, fmt, ap);
@@ -262,13 +272,13 @@ enum verdict { VALID, AMBIGUOUS, INVALID };
 #define HAS_EDU 2		/* raise= or factorial=: ENODEV, ETIMEDOUT */
 #define HAS_IRQ_WORK 4		/* irq_work=: ETIMEDOUT? (sleeps) */
 
-static char misuse_names[16][40];
+static char misuse_names[32][40];
 static int nmisuse;
 
 static enum verdict worse(enum verdict a, enum verdict b) { return a > b ? a : b; }
 
-/* A number N of the documentation: decimal digits. Leading zeros are not
- * addressed by it: ambiguous. Signs, spaces, hex: invalid. */
+/* A number N of the documentation: plain decimal digits (leading zeros
+ * too: 007 is 7). Signs, spaces, hex, exponents: invalid. */
 static enum verdict number(const char *s, size_t len, unsigned long long lo, unsigned long long hi)
 {
 	unsigned long long v = 0;
@@ -284,7 +294,7 @@ static enum verdict number(const char *s, size_t len, unsigned long long lo, uns
 	}
 	if (v < lo || v > hi)
 		return INVALID;
-	return len > 1 && s[0] == '0' ? AMBIGUOUS : VALID;
+	return VALID;
 }
 
 static enum verdict bottom_list(const char *s, size_t len)
@@ -324,7 +334,8 @@ static enum verdict command(const char *s, size_t len, int *flags)
 	size_t klen, vlen;
 	const char *val;
 
-	if ((len == 5 && !memcmp(s, "start", 5)) || (len == 4 && !memcmp(s, "stop", 4)))
+	if ((len == 5 && !memcmp(s, "start", 5)) || (len == 4 && !memcmp(s, "stop", 4)) ||
+	    (len == 4 && !memcmp(s, "wake", 4)))
 		return VALID;
 	if (!eq)
 		return INVALID;
@@ -443,6 +454,15 @@ static size_t append(char *buf, size_t len, size_t cap, const char *fmt, ...)
 	return n < 0 ? len : (len + n < cap ? len + n : cap - 1);
 }
 
+/* N as "%u", sometimes with leading zeros. */
+static const char *num(unsigned int n)
+{
+	static char out[32];
+
+	snprintf(out, sizeof(out), "%0*u", chance(10) ? 2 + (int)below(4) : 1, n);
+	return out;
+}
+
 /* A count for irq_work=/raise=: mostly small, sometimes a boundary. */
 static unsigned int burst(void)
 {
@@ -457,18 +477,19 @@ static size_t valid_command(char *buf, size_t len, size_t cap)
 {
 	static const char *const bottoms[] = { "workqueue", "bh", "thread" };
 
-	switch (below(12)) {
+	switch (below(13)) {
 	case 0: case 1: return append(buf, len, cap, "start");
 	case 2: return append(buf, len, cap, "stop");
+	case 12: return append(buf, len, cap, "wake");
 	case 3: {
 		static const unsigned int periods[] = { 100, 101, 500, 1000, 5000, 10000, 100000, 10000000 };
 
-		return append(buf, len, cap, "period_us=%u",
-			      chance(60) ? periods[below(8)] : 100 + below(100000));
+		return append(buf, len, cap, "period_us=%s",
+			      num(chance(60) ? periods[below(8)] : 100 + below(100000)));
 	}
-	case 4: case 5: return append(buf, len, cap, "irq_work=%u", burst());
-	case 6: case 7: return append(buf, len, cap, "raise=%u", burst());
-	case 8: return append(buf, len, cap, "factorial=%u", below(13));
+	case 4: case 5: return append(buf, len, cap, "irq_work=%s", num(burst()));
+	case 6: case 7: return append(buf, len, cap, "raise=%s", num(burst()));
+	case 8: return append(buf, len, cap, "factorial=%s", num(below(13)));
 	default:
 		if (chance(20))
 			return append(buf, len, cap, "bh=none");
@@ -521,9 +542,8 @@ static size_t valid_write(char *buf, size_t cap)
 static size_t ambiguous_write(char *buf, size_t cap)
 {
 	static const char *const lines[] = {
-		"irq_work=007", "raise=01", "factorial=005", "period_us=0100",
-		"\tstart", "stop\r", "irq_work=2\r", "\vstop", "bh=bh,bh",
-		"bh=none,bh", "bh=workqueue,workqueue", "raise=0001",
+		"\tstart", "stop\r", "irq_work=2\r", "\vstop", "\f wake",
+		"bh=bh,bh", "bh=none,bh", "bh=workqueue,workqueue", "bh=thread,none",
 	};
 
 	return append(buf, 0, cap, "%s\n", lines[below(sizeof(lines) / sizeof(lines[0]))]);
@@ -542,7 +562,7 @@ static size_t invalid_line(char *buf, size_t len, size_t cap)
 		"misuse=", "misuse=nope", "=5", "irq_work", "irq_work==5",
 		"irq_work =5", "irq_work= 5", "period_us=99", "period_us=10000001",
 		"factorial=13", "raise=1001", "irq_work=0", "raise=0", "bogus",
-		"start\tstop", "period_us=5000\x01",
+		"start\tstop", "period_us=5000\x01", "wake=1", "WAKE", "wakeup",
 	};
 	static const char *const keys[] = { "period_us", "irq_work", "raise", "factorial" };
 
@@ -1269,6 +1289,10 @@ static void worker(int id, uint64_t seed, long ops)
 	}
 	me->running = 0;
 	snprintf(me->op, sizeof(me->op), "finished");
+	for (int k = 0; k < MAX_KINDS && kinds[k].fmt; k++)
+		if (kinds[k].n > MAX_REPORTS)
+			dprintf(STDOUT_FILENO, "FAIL worker %d: %ld more like: %s\n", my_id,
+				kinds[k].n - MAX_REPORTS, kinds[k].fmt);
 	_exit(0);
 }
 
@@ -1312,7 +1336,7 @@ static void load_misuse_names(void)
 	char line[512], name[40];
 
 	if (f) {
-		while (fgets(line, sizeof(line), f) && nmisuse < 16)
+		while (fgets(line, sizeof(line), f) && nmisuse < 32)
 			if (sscanf(line, "%39[a-z_] context=", name) == 1 && strstr(line, " context="))
 				snprintf(misuse_names[nmisuse++], sizeof(misuse_names[0]), "%s", name);
 		fclose(f);

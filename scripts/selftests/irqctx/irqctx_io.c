@@ -6,34 +6,37 @@
  *
  *   irqctx_io read [-n] [-b BUFSIZE] [-l MINLINES] [-u REGEX]
  *                  [-F FD] [-d USEC] [-S] [-m REGEX]
- *   irqctx_io write [-r REPEAT] [-e USEC] TEXT
+ *   irqctx_io write [-r REPEAT] [-e USEC] [-v] TEXT
  *   irqctx_io signal
  *   irqctx_io poll TIMEOUT_MS [LOOPS]
  *   irqctx_io epoll TIMEOUT_MS [LOOPS]
  *   irqctx_io read0 [-n | -F FD]
  *   irqctx_io hold [-e] [PATH]
+ *   irqctx_io restart TEXT SOURCE MIN
  *
  * read stops after MINLINES lines, or with -u after a line matching the
  * extended regular expression REGEX (and what the same read() returned).
  * -F reads an inherited file descriptor instead of opening the device (two
- * processes can then share one open file), -d sleeps USEC between reads (a
+ * processes can then share one open file; with -n it is made non-blocking), -d sleeps USEC between reads (a
  * slow reader). -S checks instead of printing: every record's seq must be
  * the previous one + 1, or + 1 + N after a "lost=N" line; at the end (also on
  * SIGTERM, which then ends the read) it prints one line
  *   records=R lost=L first=SEQ last=SEQ reads=N gaps=G kinds=SRC/STAGE:N,...
  * where first is the seq of the first record the reader was owed (the first
- * record read minus a leading lost=N); -m prints the lines matching REGEX.
+ * record read minus a leading lost=N), after a line "started" once the
+ * first read returned; -m prints the lines matching REGEX.
  * With -F other processes may read the same open file: -S then only checks
  * that seq increases.
  *
  * write -r repeats the write REPEAT times (0: until SIGTERM) on one open
  * file and prints "writes=N ok=N" and a count per errno; a write that
  * SIGTERM interrupts is not counted. -e sleeps USEC after a failed write
- * (a load that does not spin while, say, no device is bound).
+ * (a load that does not spin while, say, no device is bound); -v prints
+ * each failure as "errno=NAME at SECONDS" (CLOCK_MONOTONIC, as in dmesg).
  *
  * poll/epoll with LOOPS wait LOOPS times (0: until SIGTERM) on a
  * non-blocking file, reading what is pending after each POLLIN, and print
- * "pollin=N timeout=N" at the end.
+ * "pollin" at the first POLLIN and "pollin=N timeout=N" at the end.
  *
  * read0 makes one read() of 0 bytes (on an inherited FD with -F) and prints
  * "ret=N" or the errno; it gives up after 10 s ("blocked").
@@ -43,6 +46,11 @@
  * reference, so the file is released at once and the set keeps a dead
  * watch. It then waits in epoll_wait() on that set and, after SIGTERM,
  * polls the set once more and prints "events=N" (0: the watch is gone).
+ *
+ * restart writes TEXT from a child with an SA_RESTART handler for SIGUSR1,
+ * signals it once the statistics count MIN top halves of SOURCE since the
+ * start, and prints the write's outcome and the top halves made:
+ * "errno=EINTR tops=N".
  *
  * Exit status: 0 as expected, 1 a system call failed (errno printed),
  * 2 a protocol violation (a read returned part of a line), 3 usage.
@@ -57,6 +65,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DEV "/dev/irqctx"
@@ -196,6 +205,8 @@ static int do_read(int argc, char **argv)
 		catch_term();
 	if (fd < 0)
 		fd = open_dev(flags);
+	else if (flags & O_NONBLOCK)	/* -F -n: the shared file becomes non-blocking */
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	while (until_re ? !matched : lines < minlines) {
 		ssize_t n;
 
@@ -213,6 +224,8 @@ static int do_read(int argc, char **argv)
 			rc = 2;
 			break;
 		}
+		if (summary && !c.reads)
+			printf("started\n");	/* progress others can wait for */
 		c.reads++;
 		if (!summary)
 			fwrite(buf, 1, n, stdout);
@@ -241,12 +254,14 @@ static int do_read(int argc, char **argv)
 static int do_write(int argc, char **argv)
 {
 	long repeat = -1, writes = 0, ok = 0, errs[8] = { 0 }, backoff_us = 0;
+	int verbose = 0;
 	static const int errnos[] = { EINVAL, EPERM, ENODEV, ETIMEDOUT, EINTR, EFAULT, EAGAIN };
 	const char *text;
 	int opt, fd;
 
-	while ((opt = getopt(argc, argv, "+r:e:")) != -1) {
+	while ((opt = getopt(argc, argv, "+r:e:v")) != -1) {
 		switch (opt) {
+		case 'v': verbose = 1; break;
 		case 'r': repeat = strtol(optarg, NULL, 0); break;
 		case 'e': backoff_us = strtol(optarg, NULL, 0); break;
 		default: return 3;
@@ -281,6 +296,12 @@ static int do_write(int argc, char **argv)
 		errs[i]++;
 		if (n >= 0 || i == sizeof(errnos) / sizeof(errnos[0]))
 			printf("unexpected: write returned %zd, errno %d\n", n, n < 0 ? errno : 0);
+		else if (verbose) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			printf("errno=%s at %ld.%06ld\n", errname(errno), (long)ts.tv_sec, ts.tv_nsec / 1000);
+		}
 		if (backoff_us)
 			usleep(backoff_us);
 	}
@@ -377,7 +398,8 @@ static int do_poll(int timeout_ms, long loops)
 		if (n < 0)
 			return fail("poll");
 		if (n && (pfd.revents & POLLIN)) {
-			pollin++;
+			if (!pollin++)
+				printf("pollin\n");
 			if (drain(pfd.fd))
 				return 1;
 		} else {
@@ -411,7 +433,8 @@ static int do_epoll(int timeout_ms, long loops)
 		if (n < 0)
 			return fail("epoll_wait");
 		if (n && (out.events & EPOLLIN)) {
-			pollin++;
+			if (!pollin++)
+				printf("pollin\n");
 			if (drain(fd))
 				return 1;
 		} else {
@@ -489,6 +512,65 @@ static int do_hold(int argc, char **argv)
 	return 0;
 }
 
+/* The top halves the statistics count for SOURCE, or -1. */
+static long stat_tops(const char *source)
+{
+	char line[256], want[64];
+	long n = -1;
+	FILE *f = fopen("/sys/kernel/debug/irqctx/stats", "r");
+
+	if (!f)
+		return -1;
+	snprintf(want, sizeof(want), "source=%s top=", source);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, want, strlen(want)))
+			n = atol(line + strlen(want));
+	fclose(f);
+	return n;
+}
+
+/*
+ * A child writes TEXT with a SIGUSR1 handler installed with SA_RESTART; once
+ * the statistics show MIN top halves of SOURCE from it, the parent signals
+ * it. Prints the write's outcome and the top halves it made:
+ * "errno=EINTR tops=N" when the kernel refused to restart a half-done burst.
+ */
+static int do_restart(const char *text, const char *source, long min)
+{
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+	long before = stat_tops(source), now = before;
+	int out[2], status;
+	char result[128] = "";
+	ssize_t n;
+	pid_t pid;
+
+	if (before < 0 || pipe(out))
+		return fail("stats");
+	pid = fork();
+	if (pid == 0) {
+		int fd = open_dev(0);
+
+		sigaction(SIGUSR1, &sa, NULL);
+		n = write(fd, text, strlen(text));
+		if (n < 0)
+			dprintf(out[1], "errno=%s", errname(errno));
+		else
+			dprintf(out[1], "wrote=%zd", n);
+		_exit(0);
+	}
+	for (int tries = 0; tries < 100000 && now - before < min; tries++) {
+		usleep(100);
+		now = stat_tops(source);
+	}
+	kill(pid, SIGUSR1);
+	waitpid(pid, &status, 0);
+	n = read(out[0], result, sizeof(result) - 1);
+	if (n > 0)
+		result[n] = 0;
+	printf("%s tops=%ld\n", result, stat_tops(source) - before);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -506,6 +588,8 @@ int main(int argc, char **argv)
 		return do_read0(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "hold"))
 		return do_hold(argc - 1, argv + 1);
+	if (argc == 5 && !strcmp(argv[1], "restart"))
+		return do_restart(argv[2], argv[3], atol(argv[4]));
 	fprintf(stderr, "usage: see the comment at the top of irqctx_io.c\n");
 	return 3;
 }
