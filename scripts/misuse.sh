@@ -94,7 +94,8 @@ else
 	slowdown=$(kernel_slowdown "$variant")
 	ko=${ko:-$(module_for "$variant")}
 fi
-CASE_TIMEOUT=${CASE_TIMEOUT:-$((120 * slowdown))}
+# A hang guard per boot, generous for a loaded host (a case takes 10-25 s).
+CASE_TIMEOUT=${CASE_TIMEOUT:-$((600 * slowdown))}
 out=out/misuse/$kernel_name
 mkdir -p "$out"
 rm -f "$out"/*.log "$out"/*.splat "$out"/*.run "$out/observed.tsv"
