@@ -146,9 +146,12 @@ test_unbind() {
 	local bdf
 	[ -n "$(edu_devices)" ] || return 1
 	ctl bh=workqueue,bh,thread
+	# The reader first, while nothing flows: start_reader waits until it is
+	# seen asleep, which a reader already busy with records may never be
+	# (seen once under host load, finding 4's race again).
+	start_reader "$TMP/u" -l 200 || { echo "# the reader never slept"; return 1; }
 	ctl period_us=5000
 	ctl start
-	start_reader "$TMP/u" -l 200 || return 1
 	# Raise until the device is gone; the last failure is kept.
 	rm -f "$TMP/raiser"
 	( while out=$("$IO" write raise=100); do :; done; echo "$out" >"$TMP/raiser" ) &
