@@ -10,7 +10,7 @@
 #     -K VARIANT   boot the cached kernel of this variant (build-kernel.sh
 #                  VARIANT): default, debug, kcsan
 #     -t SECONDS   give up on a guest that has not finished (default 300,
-#                  times the variant's slowdown: 3000 for debug, see lib.sh)
+#                  times the variant's slowdown: 1200 for debug, see lib.sh)
 #     -l LOGFILE   keep the whole console here (default out/console.log)
 #     -a ARGS      extra kernel command line
 #     -q           stream only from the guest script's start (boot log kept)

@@ -143,11 +143,17 @@ ktap_test_result "irqctx is unloaded after the suite" test_unloaded
 dmesg >"$DMESG"
 found=
 grep -q 'KernelAddressSanitizer initialized' "$DMESG" && found="$found kasan"
-[ -d /sys/kernel/debug/kcsan ] && found="$found kcsan"
+[ -e /sys/kernel/debug/kcsan ] && found="$found kcsan"
 [ -e "$KMEMLEAK" ] && found="$found kmemleak"
 [ -d /sys/kernel/debug/debug_objects ] && found="$found debug_objects"
 [ -r /proc/lockdep_stats ] && found="$found lockdep"
 ktap_print_msg "detectors in this kernel:${found:- none of kasan kcsan kmemleak debug_objects lockdep}"
+# KCSAN's own evidence that it watched: its boot selftest and its counters
+# (watchpoints set up, races found, including those not reported).
+if [ -e /sys/kernel/debug/kcsan ]; then
+	grep -o 'kcsan: selftest: .*' "$DMESG" | sed 's/^/# /'
+	ktap_print_msg "kcsan:" $(sed -n 's/^\([a-z_]*\): \([0-9]*\)$/\1=\2/p' /sys/kernel/debug/kcsan)
+fi
 if [ -w "$KMEMLEAK" ]; then
 	[ -n "$KMEMLEAK_BASE" ] && ktap_print_msg "kmemleak: $KMEMLEAK_BASE unreferenced object(s) from the boot, cleared before the suite"
 	ktap_test_result "kmemleak: no unreferenced objects once the module is gone" test_kmemleak
