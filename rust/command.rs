@@ -156,15 +156,21 @@ fn parse_line(line: &str) -> Result<Command, ParseError> {
     }
 }
 
+/// What is trimmed around a command: spaces, tabs and carriage returns (so
+/// that `printf 'start\r\n'` works). Not `str::trim()`, whose Unicode
+/// white space would make a command's meaning depend on bytes such as
+/// U+00A0 that nobody types on purpose.
+const BLANKS: [char; 3] = [' ', '\t', '\r'];
+
 /// Parses a whole write: lines separated by `\n`, blank lines ignored,
-/// surrounding spaces trimmed.
+/// [`BLANKS`] trimmed around each command.
 pub(crate) fn parse(input: &[u8]) -> Result<Commands, ParseError> {
     let text = core::str::from_utf8(input).map_err(|_| ParseError::NotText)?;
     let mut out = Commands {
         cmds: [Command::Stop; MAX_COMMANDS],
         len: 0,
     };
-    for line in text.split('\n').map(str::trim).filter(|l| !l.is_empty()) {
+    for line in text.split('\n').map(|l| l.trim_matches(BLANKS)).filter(|l| !l.is_empty()) {
         let slot = out.cmds.get_mut(out.len).ok_or(ParseError::Count)?;
         *slot = parse_line(line)?;
         out.len += 1;

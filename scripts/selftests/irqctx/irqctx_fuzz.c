@@ -23,12 +23,11 @@
  *  - the errno is one the documentation lists for that call and that
  *    situation (EAGAIN only with O_NONBLOCK, EINVAL for a read only below
  *    384 bytes, EINTR only when a signal was handled and, for read,
- *    SA_RESTART was off, EPERM only for misuse=, ...); EFAULT is accepted
- *    only for bad pointers (and counted: the documentation lists it for
- *    reads only);
+ *    SA_RESTART was off, EPERM only for misuse=, ...); EFAULT only for bad
+ *    pointers;
  *  - a write of valid commands succeeds whole, a write with an invalid line
- *    fails with EINVAL (writes the documentation leaves open, such as a
- *    tab around a command or bh=bh,bh, may do either; they are counted);
+ *    fails with EINVAL, by the documentation's rules down to the edges (a
+ *    tab or CR around a command, bh=bh,bh, bh=none,bh);
  *  - a read returns whole lines, each at most 384 bytes, either "lost=N" or
  *    "seq=N src=..."; on a file only this process reads, every seq is the
  *    previous one + 1, or + 1 + N after lost=N; POLLIN means the next read
@@ -80,7 +79,7 @@
 /* ---- operations and results ---------------------------------------------- */
 
 enum op {
-	OP_WRITE_VALID, OP_WRITE_AMBIGUOUS, OP_WRITE_INVALID, OP_WRITE_MISUSE,
+	OP_WRITE_VALID, OP_WRITE_EDGE, OP_WRITE_INVALID, OP_WRITE_MISUSE,
 	OP_WRITE_FAULT, OP_READ_0, OP_READ_1, OP_READ_SMALL, OP_READ_384,
 	OP_READ_LARGE, OP_READ_HUGE, OP_READ_FAULT, OP_READ_SHARED,
 	OP_NONBLOCK, OP_POLL, OP_EPOLL_WAIT, OP_EPOLL_CTL, OP_SEEK, OP_PREAD,
@@ -88,7 +87,7 @@ enum op {
 };
 
 static const char *const op_names[NOPS] = {
-	"write_valid", "write_ambiguous", "write_invalid", "write_misuse",
+	"write_valid", "write_edge", "write_invalid", "write_misuse",
 	"write_badptr", "read_0", "read_1", "read_small", "read_384",
 	"read_large", "read_huge", "read_badptr", "read_shared",
 	"fcntl_nonblock", "poll", "epoll_wait", "epoll_ctl", "lseek", "pread",
@@ -145,7 +144,7 @@ struct worker {
 	char op[256];			/* what it is doing now */
 	long counts[NOPS][NRESULTS];
 	long other_errno[NOPS];		/* the last errno counted as "other" */
-	long failures, stuck, undocumented, ambiguous_ok, ambiguous_einval;
+	long failures, stuck;
 };
 
 struct shared {
@@ -266,7 +265,7 @@ static void install_handlers(void)
 
 /* ---- the command oracle ---------------------------------------------------- */
 
-enum verdict { VALID, AMBIGUOUS, INVALID };
+enum verdict { VALID, INVALID };
 
 #define HAS_MISUSE 1		/* a misuse= line: EPERM */
 #define HAS_EDU 2		/* raise= or factorial=: ENODEV, ETIMEDOUT */
@@ -274,8 +273,6 @@ enum verdict { VALID, AMBIGUOUS, INVALID };
 
 static char misuse_names[32][40];
 static int nmisuse;
-
-static enum verdict worse(enum verdict a, enum verdict b) { return a > b ? a : b; }
 
 /* A number N of the documentation: plain decimal digits (leading zeros
  * too: 007 is 7). Signs, spaces, hex, exponents: invalid. */
@@ -299,9 +296,7 @@ static enum verdict number(const char *s, size_t len, unsigned long long lo, uns
 
 static enum verdict bottom_list(const char *s, size_t len)
 {
-	static const char *const names[] = { "workqueue", "bh", "thread", "none" };
-	int seen[4] = { 0 }, count = 0;
-	enum verdict v = VALID;
+	static const char *const names[] = { "workqueue", "bh", "thread" };
 	size_t start = 0;
 
 	if (len == 4 && !memcmp(s, "none", 4))
@@ -313,18 +308,14 @@ static enum verdict bottom_list(const char *s, size_t len)
 		if (i < len && s[i] != ',')
 			continue;
 		n = i - start;
-		for (k = 0; k < 4; k++)
+		for (k = 0; k < 3; k++)
 			if (strlen(names[k]) == n && !memcmp(s + start, names[k], n))
 				break;
-		if (k == 4)
+		if (k == 3)	/* unknown, empty or "none" among others */
 			return INVALID;
-		/* "none" among others, or a name twice: not addressed. */
-		if (k == 3 || seen[k]++)
-			v = AMBIGUOUS;
-		count++;
 		start = i + 1;
 	}
-	return v;
+	return VALID;
 }
 
 /* One command (line already trimmed): its verdict and flags. */
@@ -371,72 +362,43 @@ static enum verdict command(const char *s, size_t len, int *flags)
 	return INVALID;
 }
 
-static int strict_space(unsigned char c) { return c == ' '; }
-/* What a trim of Unicode white space might also remove: not "spaces". */
-static int broad_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' || c >= 0x80; }
+/* What is trimmed around a command: spaces, tabs and carriage returns. */
+static int blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
-static void trim(const char **s, size_t *len, int (*space)(unsigned char))
+static void trim(const char **s, size_t *len)
 {
-	while (*len && space((unsigned char)**s))
+	while (*len && blank(**s))
 		(*s)++, (*len)--;
-	while (*len && space((unsigned char)(*s)[*len - 1]))
+	while (*len && blank((*s)[*len - 1]))
 		(*len)--;
 }
 
-/* The documented rules: one command per line, blank lines and surrounding
- * spaces ignored, 1 to 8 commands, at most 256 bytes; any invalid line
- * fails the whole write. */
+/* The documented rules: one command per line, blank lines and the blanks
+ * around a command ignored, 1 to 8 commands, at most 256 bytes; any invalid
+ * line fails the whole write. */
 static enum verdict classify(const char *buf, size_t len, int *flags)
 {
-	enum verdict v = VALID;
-	int sure = 0, maybe = 0;
+	int commands = 0;
 	size_t start = 0;
 
 	*flags = 0;
 	if (len > MAX_WRITE)
 		return INVALID;
 	for (size_t i = 0; i <= len; i++) {
-		const char *s, *b;
-		size_t n, bn;
-		enum verdict c;
-		int f = 0;
+		const char *s = buf + start;
+		size_t n = i - start;
 
 		if (i < len && buf[i] != '\n')
 			continue;
-		s = b = buf + start;
-		n = bn = i - start;
 		start = i + 1;
-		trim(&s, &n, strict_space);
+		trim(&s, &n);
 		if (!n)
 			continue;			/* a blank line */
-		c = command(s, n, &f);
-		if (c != INVALID) {
-			*flags |= f;
-			v = worse(v, c);
-			sure++;
-			continue;
-		}
-		/* Invalid unless a wider trim makes it blank or a command. */
-		trim(&b, &bn, broad_space);
-		if (!bn) {
-			v = AMBIGUOUS;
-			continue;
-		}
-		f = 0;
-		c = command(b, bn, &f);
-		if (c == INVALID)
+		if (command(s, n, flags) == INVALID)
 			return INVALID;
-		*flags |= f;
-		v = AMBIGUOUS;
-		maybe++;
+		commands++;
 	}
-	if (sure > MAX_COMMANDS)
-		return INVALID;
-	if (sure + maybe == 0)
-		return INVALID;		/* no command at all */
-	if (sure + maybe > MAX_COMMANDS || sure == 0)
-		v = worse(v, AMBIGUOUS);
-	return v;
+	return commands >= 1 && commands <= MAX_COMMANDS ? VALID : INVALID;
 }
 
 /* ---- the command generator ------------------------------------------------- */
@@ -538,12 +500,14 @@ static size_t valid_write(char *buf, size_t cap)
 	return len;
 }
 
-/* Lines the documentation does not settle either way. */
-static size_t ambiguous_write(char *buf, size_t cap)
+/* Lines at the edges of the rules: blanks that are trimmed and white space
+ * that is not, names given twice, "none" among others. */
+static size_t edge_write(char *buf, size_t cap)
 {
 	static const char *const lines[] = {
-		"\tstart", "stop\r", "irq_work=2\r", "\vstop", "\f wake",
-		"bh=bh,bh", "bh=none,bh", "bh=workqueue,workqueue", "bh=thread,none",
+		"\tstart", "stop\r", "irq_work=2\r", " \t\r wake", "\vstop", "\f wake",
+		"stop\xc2\xa0", "bh=bh,bh", "bh=none,bh", "bh=workqueue,workqueue",
+		"bh=thread,none", "bh=none,none",
 	};
 
 	return append(buf, 0, cap, "%s\n", lines[below(sizeof(lines) / sizeof(lines[0]))]);
@@ -727,20 +691,6 @@ static int eintr_ok(const struct call *c, int restartable)
 	return !alarm_fired && signalled(c) && !(restartable && c->restart);
 }
 
-/* An errno the documentation does not list, accepted where the brief says
- * so (EFAULT for bad pointers): counted and shown once per worker. */
-static void undocumented(const char *what)
-{
-	char line[300];
-	int n;
-
-	if (me->undocumented++)
-		return;
-	n = snprintf(line, sizeof(line), "NOTE worker %d: %s (accepted, not in the documentation)\n", my_id, what);
-	if (write(STDOUT_FILENO, line, n) < 0)
-		_exit(1);
-}
-
 static void bad_errno(const struct call *c, const char *what)
 {
 	report("%s: errno %d %s (%s) is not documented for this call here%s%s",
@@ -776,16 +726,12 @@ static void check_write(struct call *c, const char *buf, size_t len, enum verdic
 			report("invalid write accepted: \"%s\"", excerpt(buf, len));
 		else if (flags & HAS_MISUSE)
 			report("misuse= accepted without allow_misuse: \"%s\"", excerpt(buf, len));
-		else if (v == AMBIGUOUS)
-			me->ambiguous_ok++;
 		return;
 	}
 	switch (c->err) {
 	case EINVAL:
 		if (v == VALID)
 			report("valid write rejected (EINVAL): \"%s\"", excerpt(buf, len));
-		else if (v == AMBIGUOUS)
-			me->ambiguous_einval++;
 		return;
 	case EPERM:
 		if (v == INVALID || !(flags & HAS_MISUSE))
@@ -820,7 +766,7 @@ static void op_write(void)
 	size_t len;
 	enum op op;
 	enum verdict v;
-	int flags, fd = write_fd();
+	int flags, edge = 0, fd = write_fd();
 	struct call c;
 	unsigned int kind = below(100);
 
@@ -829,7 +775,8 @@ static void op_write(void)
 	} else if (kind < 50) {
 		len = boundary_write(buf, sizeof(buf), chance(50) ? MAX_WRITE : MAX_WRITE + 1);
 	} else if (kind < 57) {
-		len = ambiguous_write(buf, sizeof(buf));
+		len = edge_write(buf, sizeof(buf));
+		edge = 1;
 	} else if (kind < 64) {
 		/* misuse=NAME, maybe after other commands: EPERM */
 		len = 0;
@@ -843,7 +790,7 @@ static void op_write(void)
 	}
 	v = classify(buf, len, &flags);
 	op = flags & HAS_MISUSE && v != INVALID ? OP_WRITE_MISUSE :
-	     v == VALID ? OP_WRITE_VALID : v == AMBIGUOUS ? OP_WRITE_AMBIGUOUS : OP_WRITE_INVALID;
+	     edge ? OP_WRITE_EDGE : v == VALID ? OP_WRITE_VALID : OP_WRITE_INVALID;
 	begin(&c, op, 1, "%s fd=%d len=%zu \"%s\"", op_names[op], fd, len, excerpt(buf, len));
 	end(&c, write(fd, buf, len));
 	check_write(&c, buf, len, v, flags);
@@ -863,11 +810,8 @@ static void op_write_fault(void)
 		return;
 	if (c.ret >= 0)
 		report("write from a bad pointer returned %ld", c.ret);
-	else if (c.err == EFAULT && len > 0 && len <= MAX_WRITE)
-		undocumented("EFAULT for a write from a bad pointer");
-	else if (c.err == EINVAL && (len == 0 || len > MAX_WRITE))
-		;	/* too long (or no command) is found before the copy */
-	else
+	/* EINVAL for a length refused before the copy (none, or too long). */
+	else if (c.err != (len > 0 && len <= MAX_WRITE ? EFAULT : EINVAL))
 		bad_errno(&c, NULL);
 }
 
@@ -1377,7 +1321,7 @@ int main(int argc, char **argv)
 	long ops = 2000, stuck_s = 90;
 	int procs = 4, opt, have_seed = 0, nchildren, live, stuck = 0;
 	long totals[NOPS][NRESULTS] = { { 0 } }, other[NOPS] = { 0 };
-	long failures = 0, undoc = 0, amb_ok = 0, amb_inval = 0, stuck_calls = 0, total_ops = 0;
+	long failures = 0, stuck_calls = 0, total_ops = 0;
 	sigset_t chld;
 	FILE *f;
 	char allow[8] = "";
@@ -1511,9 +1455,6 @@ int main(int argc, char **argv)
 				other[o] = w->other_errno[o];
 		}
 		failures += w->failures;
-		undoc += w->undocumented;
-		amb_ok += w->ambiguous_ok;
-		amb_inval += w->ambiguous_einval;
 		stuck_calls += w->stuck;
 		if (i < procs)
 			total_ops += w->ops;
@@ -1539,11 +1480,6 @@ int main(int argc, char **argv)
 		}
 		printf("\n");
 	}
-	printf("ambiguous writes (not settled by the documentation): %ld accepted, %ld EINVAL\n",
-	       amb_ok, amb_inval);
-	if (undoc)
-		printf("undocumented errno: EFAULT for bad pointers, %ld times (accepted; not in Documentation/irqctx.rst)\n",
-		       undoc);
 	printf("seed=%llu ops=%ld failures=%ld stuck=%ld%s\n", (unsigned long long)seed, total_ops,
 	       failures, stuck_calls + stuck, stuck ? " (gave up: a call never returned)" : "");
 	if (stuck)

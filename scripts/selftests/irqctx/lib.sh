@@ -64,10 +64,11 @@ wait_reader() {
 
 # Checks that every line of file $1 ran where its stage must run; $2 is the
 # edu interrupt number (the handler thread is irq/$2-irqctx). Prints the
-# offending lines. A sleeping stage must have slept its msleep(1); its
-# nvcsw is usually 1 or more but not always (a timer that fires while the
-# task is preempted before schedule() wakes it without a voluntary switch),
-# so only the atomic stages' nvcsw=0 is asserted.
+# offending lines. A sleeping stage must have slept its 1 ms (an hrtimer
+# sleep, never short on ktime_get()); its nvcsw is usually 1 or more but not
+# always (a timer that fires while the task is preempted before schedule()
+# wakes it without a voluntary switch), so only the atomic stages' nvcsw=0
+# is asserted.
 check_contexts() {
 	awk -v irq="${2:-}" "$AWK_FIELD"'
 	function bad(why) { print "# " why ": " $0; failed = 1 }
