@@ -170,7 +170,11 @@ pub(crate) fn parse(input: &[u8]) -> Result<Commands, ParseError> {
         cmds: [Command::Stop; MAX_COMMANDS],
         len: 0,
     };
-    for line in text.split('\n').map(|l| l.trim_matches(BLANKS)).filter(|l| !l.is_empty()) {
+    for line in text
+        .split('\n')
+        .map(|l| l.trim_matches(BLANKS))
+        .filter(|l| !l.is_empty())
+    {
         let slot = out.cmds.get_mut(out.len).ok_or(ParseError::Count)?;
         *slot = parse_line(line)?;
         out.len += 1;

@@ -6,7 +6,10 @@
 //! the predicates `in_hardirq()`, `in_serving_softirq()`, `in_task()`, the raw
 //! `preempt_count()`, `irqs_disabled()`, the CPU, and `current`. In hardirq
 //! and softirq context `current` is whichever task was interrupted, which is
-//! why such code has no task of its own to put to sleep.
+//! why such code has no task of its own to put to sleep. It does not run on
+//! that task's stack either, where the architecture gives interrupts their
+//! own: [`Stack`] says which stack a stage ran on, and how much of it was in
+//! use.
 
 use crate::bindings;
 
@@ -29,6 +32,59 @@ pub(crate) struct Context {
     pub(crate) pid: i32,
     /// `current->comm`, NUL-padded.
     pub(crate) comm: [u8; 16],
+    /// The stack the capture ran on.
+    pub(crate) stack: Stack,
+    /// Bytes of that stack in use below its top (0 for [`Stack::Other`]).
+    pub(crate) stack_used: u32,
+}
+
+/// Which stack code runs on.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Stack {
+    /// The stack of `current`, the task (`task_stack_page()`, `THREAD_SIZE`).
+    Task,
+    /// The CPU's interrupt stack (x86_64: `hardirq_stack_ptr`,
+    /// `IRQ_STACK_SIZE`), where hardirqs and the softirqs run at their exit
+    /// execute.
+    Irq,
+    /// Neither (an exception stack), or not known on this architecture.
+    #[default]
+    Other,
+}
+
+impl Stack {
+    /// The stack the caller runs on, and the bytes in use below its top.
+    fn current() -> (Self, u32) {
+        // SAFETY: These read the stack pointer, `current`'s stack base and
+        // this CPU's interrupt stack pointer, and return constants.
+        let (sp, task, task_size, irq_top, irq_size) = unsafe {
+            (
+                bindings::irqctx_stack_pointer(),
+                bindings::irqctx_task_stack(),
+                bindings::irqctx_thread_size(),
+                bindings::irqctx_irq_stack_top(),
+                bindings::irqctx_irq_stack_size(),
+            )
+        };
+        let used = |top: usize| u32::try_from(top - sp).unwrap_or(u32::MAX);
+        let task_top = task + task_size;
+        if (task..task_top).contains(&sp) {
+            (Stack::Task, used(task_top))
+        } else if irq_size != 0 && (irq_top - irq_size..irq_top).contains(&sp) {
+            (Stack::Irq, used(irq_top))
+        } else {
+            (Stack::Other, 0)
+        }
+    }
+
+    /// `task`, `irq` or `other`.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Stack::Task => "task",
+            Stack::Irq => "irq",
+            Stack::Other => "other",
+        }
+    }
 }
 
 impl Context {
@@ -52,6 +108,7 @@ impl Context {
             bindings::irqctx_current_comm(comm.as_mut_ptr());
             bindings::irqctx_current_pid()
         };
+        let (stack, stack_used) = Stack::current();
         Self {
             cpu,
             preempt_count,
@@ -61,6 +118,8 @@ impl Context {
             irqs_off,
             pid,
             comm,
+            stack,
+            stack_used,
         }
     }
 

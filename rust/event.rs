@@ -137,7 +137,9 @@ pub(crate) enum Record {
     },
 }
 
-/// Longest line [`Record::format`] produces.
+/// Longest line [`Record::format`] produces: an edu factorial's top half
+/// with every number at its widest (`u64::MAX`, `i64::MIN`, ...) and a
+/// 15-byte `comm` makes 371 bytes.
 pub(crate) const MAX_LINE: usize = 384;
 
 /// A fixed buffer holding one formatted line.
@@ -190,15 +192,14 @@ impl Record {
             ev.source.name(),
             ev.stage.name()
         )?;
-        if ev.stage != Stage::Top {
-            write!(w, " top={} batch={}", ev.top_seq, ev.batch)?;
-        }
-        match ev.edu {
-            EduIrq::None => {}
-            EduIrq::Raise { status } => write!(w, " status=0x{status:08x}")?,
-            EduIrq::Factorial { status, n, result } => {
+        // A deferred stage's fields, or a top half's device report.
+        match (ev.stage, ev.edu) {
+            (Stage::Top, EduIrq::None) => {}
+            (Stage::Top, EduIrq::Raise { status }) => write!(w, " status=0x{status:08x}")?,
+            (Stage::Top, EduIrq::Factorial { status, n, result }) => {
                 write!(w, " status=0x{status:08x} n={n} result={result}")?
             }
+            _ => write!(w, " top={} batch={}", ev.top_seq, ev.batch)?,
         }
         write!(
             w,
@@ -222,8 +223,13 @@ impl Record {
         }
         writeln!(
             w,
-            " t_ns={} delay_ns={} slept_ns={} nvcsw={}",
-            ev.t_ns, ev.delay_ns, ev.slept_ns, ev.nvcsw
+            " t_ns={} delay_ns={} slept_ns={} nvcsw={} stack={} stack_used={}",
+            ev.t_ns,
+            ev.delay_ns,
+            ev.slept_ns,
+            ev.nvcsw,
+            c.stack.name(),
+            c.stack_used
         )
     }
 }

@@ -13,6 +13,7 @@
 #include <linux/preempt.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/task_stack.h>
 #include <linux/seqlock.h>
 #include <linux/smp.h>
 #include <linux/string.h>
@@ -48,6 +49,21 @@ unsigned int irqctx_raw_smp_processor_id(void) { return raw_smp_processor_id(); 
 pid_t irqctx_current_pid(void) { return current->pid; }
 unsigned long irqctx_current_nvcsw(void) { return current->nvcsw; }
 void irqctx_current_comm(char comm[TASK_COMM_LEN]) { memcpy(comm, current->comm, TASK_COMM_LEN); }
+
+unsigned long irqctx_stack_pointer(void) { return current_stack_pointer; }
+unsigned long irqctx_task_stack(void) { return (unsigned long)task_stack_page(current); }
+unsigned long irqctx_thread_size(void) { return THREAD_SIZE; }
+/*
+ * x86_64 has a per-CPU stack for hardirqs and softirqs run at interrupt
+ * exit; hardirq_stack_ptr is its top minus 8. Elsewhere: none known (0).
+ */
+#ifdef CONFIG_X86_64
+unsigned long irqctx_irq_stack_top(void) { return (unsigned long)this_cpu_read(pcpu_hot.hardirq_stack_ptr) + 8; }
+unsigned long irqctx_irq_stack_size(void) { return IRQ_STACK_SIZE; }
+#else
+unsigned long irqctx_irq_stack_top(void) { return 0; }
+unsigned long irqctx_irq_stack_size(void) { return 0; }
+#endif
 
 void irqctx_init_irq_work(struct irq_work *work, void (*func)(struct irq_work *))
 {

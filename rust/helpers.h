@@ -27,6 +27,13 @@ pid_t irqctx_current_pid(void);
 unsigned long irqctx_current_nvcsw(void);
 void irqctx_current_comm(char comm[TASK_COMM_LEN]);
 
+/* Stacks: the stack pointer, the task's stack, this CPU's interrupt stack. */
+unsigned long irqctx_stack_pointer(void);
+unsigned long irqctx_task_stack(void);
+unsigned long irqctx_thread_size(void);
+unsigned long irqctx_irq_stack_top(void);
+unsigned long irqctx_irq_stack_size(void);
+
 struct irq_work;
 struct pci_dev;
 void irqctx_init_irq_work(struct irq_work *work, void (*func)(struct irq_work *));

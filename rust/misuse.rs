@@ -82,7 +82,7 @@ pub(crate) struct Case {
 }
 
 /// The cases, in the order the harness runs them.
-pub(crate) static CASES: [Case; 15] = [
+pub(crate) static CASES: [Case; 16] = [
     Case {
         name: "spin_lock_sleep",
         context: Where::ReadWrite,
@@ -203,6 +203,14 @@ pub(crate) static CASES: [Case; 15] = [
         expect: "irqctx: no_recheck: read\\(\\) woke without a record and returned 0 bytes",
         survives: true,
     },
+    Case {
+        name: "big_frame_in_irq",
+        context: Where::Hardirq,
+        wrong: "the hardirq top half recurses with a 2 KiB local buffer per call, 64 KiB in all: more than the interrupt stack it runs on (16 KiB on x86_64)",
+        correct: "top halves keep their frames small (stack_used= in every record shows how much is left); buffers are preallocated, or used in the stages that run on a task stack",
+        expect: "BUG: IRQ stack guard page was hit at",
+        survives: false,
+    },
 ];
 
 /// The state the misuse cases use, kept apart from the correct paths'.
@@ -244,6 +252,30 @@ impl MisuseState {
 
 /// How long `irqs_off_long` keeps interrupts off, in us.
 const IRQS_OFF_US: u64 = 20_000;
+
+/// `big_frame_in_irq`: the size of each frame's buffer...
+const BIG_FRAME: usize = 2048;
+/// ... and how many frames deep: 64 KiB, more than any kernel stack
+/// (x86_64: 16 KiB, 32 KiB with KASAN).
+const BIG_FRAME_DEPTH: u32 = 32;
+
+/// Fills a [`BIG_FRAME`]-byte local buffer, then calls itself `depth` more
+/// times, as a recursive walk over a nested structure would. Each buffer is
+/// written before the next call, so the writes move down the stack without
+/// skipping a page, and the guard page below the stack (`CONFIG_VMAP_STACK`)
+/// stops them. A single frame larger than the guard page could skip it: the
+/// kernel has no stack probes, which is why C code gets `-Wframe-larger-than`
+/// (`CONFIG_FRAME_WARN`) at build time.
+#[inline(never)]
+fn big_frames(depth: u32) -> u8 {
+    let mut frame = [depth as u8; BIG_FRAME];
+    core::hint::black_box(&mut frame);
+    if depth > 0 {
+        // Not a tail call: this frame stays while the next one is built.
+        frame[0] ^= big_frames(depth - 1);
+    }
+    core::hint::black_box(frame[0])
+}
 
 /// Looks a case up by name.
 pub(crate) fn find(name: &str) -> Option<usize> {
@@ -377,6 +409,8 @@ impl IrqCtx {
                 };
             }
             Some("irq_unsafe_lock") => drop(self.misuse.irq_unsafe_lock.lock()),
+            // Deliberately wrong: 64 KiB of frames on a 16 KiB stack.
+            Some("big_frame_in_irq") => drop(big_frames(BIG_FRAME_DEPTH)),
             _ => {}
         }
     }

@@ -16,7 +16,7 @@ out=$(realpath -m "$1"); script=$2; shift 2
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
-mkdir -p "$root"/{bin,dev,proc,sys,tmp,irqctx}
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,irqctx,usr/bin}
 cp /bin/busybox "$root/bin/busybox"
 install -m 0755 "$script" "$root/irqctx/run"
 for spec in "$@"; do
@@ -38,6 +38,12 @@ export PATH=/bin:/sbin:/irqctx
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+# What udev would add: /dev/stdout and friends (kselftest's runner writes
+# its log to /dev/stdout; without the link that would be a file in /dev).
+ln -s /proc/self/fd /dev/fd
+ln -s /proc/self/fd/0 /dev/stdin
+ln -s /proc/self/fd/1 /dev/stdout
+ln -s /proc/self/fd/2 /dev/stderr
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmpfs /tmp
 cd /irqctx
@@ -49,5 +55,21 @@ printf "\\$(printf %03o "$rc")" | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/n
 poweroff -f
 INIT
 chmod 0755 "$root/init"
+
+# The kselftest runner times tests out with coreutils' timeout, called as
+# "timeout --foreground T timeout T TEST", and reads 124 as "timed out".
+# busybox's has neither --foreground nor 124: this one runs TEST under one
+# busybox timeout (SIGTERM, then SIGKILL 10 s later) and says 124 when it
+# had to stop it.
+cat >"$root/usr/bin/timeout" <<'TIMEOUT'
+#!/bin/sh
+[ "$1" = --foreground ] && { shift 2; exec "$@"; }
+secs=$1; shift
+busybox timeout -k 10 "$secs" "$@"
+rc=$?
+case $rc in 137|143) exit 124 ;; esac
+exit $rc
+TIMEOUT
+chmod 0755 "$root/usr/bin/timeout"
 
 (cd "$root" && find . -print0 | cpio --null -o -H newc --owner 0:0 --quiet) >"$out"

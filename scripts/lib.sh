@@ -113,3 +113,11 @@ module_for() {
 	make -s -C "$(kernel_build_dir "$variant")" M="$dir" "${KMAKE_VARS[@]}" modules >&2
 	echo "$dir/irqctx.ko"
 }
+
+# install_selftests DIR KO: the kselftest install of the irqctx selftests in
+# DIR (see scripts/selftests/irqctx/Makefile) with KO as its irqctx.ko; the
+# guests get it as /kselftest.
+install_selftests() {
+	make -s -C "$IRQCTX_TOP/scripts/selftests/irqctx" install INSTALL_PATH="$(realpath -m "$1")" \
+		KSFT_SRC="$(kernel_src_dir)/tools/testing/selftests" KO="$(realpath "$2")"
+}

@@ -98,11 +98,10 @@ fi
 CASE_TIMEOUT=${CASE_TIMEOUT:-$((600 * slowdown))}
 out=out/misuse/$kernel_name
 mkdir -p "$out"
-rm -f "$out"/*.log "$out"/*.splat "$out"/*.run "$out/observed.tsv"
+rm -rf "$out"/*.log "$out"/*.splat "$out"/*.run "$out/observed.tsv" "$out/kselftest"
 
-T=scripts/selftests/irqctx
-FILES=("$ko:/irqctx/irqctx.ko" "$T/irqctx_io" "$T/lib.sh" "$T/misuse_guest.sh"
-	"$(kernel_src_dir)/tools/testing/selftests/kselftest/ktap_helpers.sh")
+install_selftests "$out/kselftest" "$ko"
+FILES=("$out/kselftest:/kselftest")
 
 # What counts as a kernel detector's report on the console.
 REPORT='^(BUG: |WARNING: |INFO: |Voluntary context switch|ODEBUG: |Kernel panic|watchdog: )'
@@ -110,7 +109,7 @@ REPORT='^(BUG: |WARNING: |INFO: |Voluntary context switch|ODEBUG: |Kernel panic|
 # boot NAME GUEST_ARGS...: boot in the background, console in $out/NAME.log.
 boot() {
 	local name=$1; shift
-	printf '#!/bin/sh\nexec sh /irqctx/misuse_guest.sh %s\n' "$*" >"$out/$name.run"
+	printf '#!/bin/sh\nexec sh /kselftest/irqctx/misuse_guest.sh %s\n' "$*" >"$out/$name.run"
 	: >"$out/$name.log"
 	setsid scripts/vm.sh -q "${VM_KERNEL[@]}" -t "$CASE_TIMEOUT" -l "$out/$name.log" \
 		"$out/$name.run" "${FILES[@]}" >/dev/null 2>&1 &

@@ -73,7 +73,6 @@ tar -c --exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c' \
 	--exclude='bindings_generated.rs' Kbuild rust | tar -x -C "$dir"
 log "building irqctx.ko against $kdir"
 make -s -C "$kdir" M="$dir" "${KMAKE_VARS[@]}" modules
-make -s -C scripts/selftests/irqctx
 
 set +e
 scripts/misuse.sh --bzimage "$bzimage" --ko "$dir/irqctx.ko" --name own

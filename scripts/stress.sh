@@ -40,14 +40,13 @@ done
 [ -n "$timeout" ] || { [ $size = short ] && timeout=600 || timeout=14400; }
 [ -n "$seed" ] && settings+=("IRQCTX_FUZZ_SEED=$seed")
 
-T=scripts/selftests/irqctx
 if [ -z "$ko" ]; then
 	log "building the module"
 	make -s modules
 	ko=irqctx.ko
 fi
 [ -f "$ko" ] || die "no module at $ko"
-make -s -C "$T"
+install_selftests out/stress-kselftest "$ko"
 
 mkdir -p out
 guest=$(mktemp --suffix=.sh)
@@ -60,7 +59,9 @@ trap 'rm -f "$guest"' EXIT
 		value=${setting#*=}
 		echo "export ${setting%%=*}='${value//\'/\'\\\'\'}'"
 	done
-	echo 'exec sh /irqctx/irqctx_stress_test.sh'
+	echo 'sh /kselftest/irqctx/irqctx_stress_test.sh; rc=$?'
+	echo 'sh /kselftest/irqctx/irqctx_detectors_test.sh || rc=1'
+	echo 'exit $rc'
 } >"$guest"
 
 log "stress run ($size) in QEMU; console in out/stress.log"
@@ -68,8 +69,7 @@ start=$SECONDS
 set +e
 # loglevel=5: the console shows warnings too, not only errors.
 scripts/vm.sh -q -t "$timeout" -l out/stress.log -a "loglevel=5" "$guest" \
-	"$ko:/irqctx/irqctx.ko" "$T/lib.sh" "$T/irqctx_stress_test.sh" "$T/irqctx_io" "$T/irqctx_fuzz" \
-	"$(kernel_src_dir)/tools/testing/selftests/kselftest/ktap_helpers.sh"
+	out/stress-kselftest:/kselftest
 status=$?
 set -e
 

@@ -3,30 +3,31 @@
 #
 # The test command: from a bare Debian 12 machine to a verdict.
 # Installs the toolchain, builds the test kernel (cached), the module and the
-# selftests, checks rustfmt and clippy, boots the kernel under QEMU and runs
-# the kselftests there (run_guest.sh, which ends with the detectors' checks:
+# kselftest install, checks rustfmt, clippy and the documentation, boots the
+# kernel under QEMU and runs the kselftests there through run_kselftest.sh
+# (run_guest.sh: the suite, a short stress run, then the detectors' verdict:
 # kmemleak, KASAN/KCSAN/lockdep/... reports in dmesg), then the misuse
 # harness (one boot per case). Prints each phase's wall time, then a summary
 # whose last line is "N passed, N failed, N skipped".
 #
-#   scripts/test.sh [--variant VARIANT] [--stress] [--no-misuse] [--no-host-checks]
+#   scripts/test.sh [--variant VARIANT] [--no-misuse] [--no-host-checks]
 #
-# --variant runs on another kernel variant (build-kernel.sh VARIANT: debug,
-# kcsan): its kernel, the module built against it (in out/VARIANT/module),
-# the same guest suite, with output in out/VARIANT/. The host checks (the
-# same on any kernel) and the misuse suite (made for the default kernel's
-# splats) run on the default variant only. --stress adds a bounded stress run
-# (IRQCTX_STRESS=short|long, default short) when a stress test exists.
+# --variant runs on another kernel variant (build-kernel.sh VARIANT): its
+# kernel, the module built against it (in out/VARIANT/module), the same
+# guest suite, with output in out/VARIANT/. The misuse harness runs on the
+# kernels that have a column in the detector matrix (scripts/misuse-matrix:
+# default, production, rt), not on the debug ones (debug, kcsan); the host
+# checks, the same on any kernel, with the default one only.
+# IRQCTX_STRESS=full makes the stress test full size (hours).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$IRQCTX_TOP"
 
-VARIANT=default stress=0 misuse=1 host_checks=1
+VARIANT=default misuse=1 host_checks=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--variant) VARIANT=${2:?--variant needs a name}; shift ;;
 	--variant=*) VARIANT=${1#*=} ;;
-	--stress) stress=1 ;;
 	--no-misuse) misuse=0 ;;
 	--no-host-checks) host_checks=0 ;;
 	*) die "unknown argument $1 (see the comment at the top of $0)" ;;
@@ -37,9 +38,10 @@ kernel_fragments "$VARIANT" >/dev/null	# dies on an unknown variant
 if [ "$VARIANT" = default ]; then
 	OUT=out
 else
-	OUT=out/$VARIANT misuse=0 host_checks=0
+	OUT=out/$VARIANT host_checks=0
 fi
 mkdir -p "$OUT"
+cut -f2 scripts/misuse-matrix | grep -qx "$VARIANT" || misuse=0
 SLOWDOWN=$(kernel_slowdown "$VARIANT")
 export IRQCTX_STRESS=${IRQCTX_STRESS:-short}
 T=scripts/selftests/irqctx
@@ -65,35 +67,23 @@ host_check() {	# host_check DESCRIPTION COMMAND...
 
 # The module for this variant's kernel (module_for in lib.sh: in the clone
 # for the default kernel, in out/VARIANT/module for the others).
+# ... and the kselftest install the guest runs (install_selftests in lib.sh).
 KO=
 build_module() {
 	KO=$(module_for "$VARIANT")
-	make -s -C "$T"
-}
-
-# The guest's files: run_guest.sh runs every TEST_PROGS of the Makefile (one
-# that is missing fails there, the others still run).
-makefile_var() { sed -n "s/^$1 := //p" "$T/Makefile"; }
-guest_files() {
-	local f
-	echo "$KO:/irqctx/irqctx.ko"
-	for f in lib.sh Makefile settings $(makefile_var TEST_PROGS) $(makefile_var TEST_GEN_FILES); do
-		if [ -e "$T/$f" ]; then echo "$T/$f"; else log "warning: no $T/$f"; fi
-	done
-	echo "$(kernel_src_dir)/tools/testing/selftests/kselftest/ktap_helpers.sh"
+	install_selftests "$OUT/kselftest" "$KO"
 }
 
 # boot_guest LOG [TESTS]: boot this variant with run_guest.sh, which runs
-# TESTS (default: the Makefile's TEST_PROGS) then the detectors' checks;
-# status in $guest_status. Kernel command line words a=b (no dot) become the
-# environment of the guest's init, and so of the tests.
+# TESTS (default: all of them) through run_kselftest.sh, then the
+# detectors' verdict; status in $guest_status. Kernel command line words a=b
+# (no dot) become the environment of the guest's init, and so of the tests.
 boot_guest() {
 	local logfile=$1 tests=${2:-}
-	mapfile -t files < <(guest_files)
 	set +e
 	scripts/vm.sh -q -K "$VARIANT" -t "$GUEST_TIMEOUT" -l "$logfile" \
 		-a "loglevel=4 IRQCTX_SLOWDOWN=$SLOWDOWN IRQCTX_STRESS=$IRQCTX_STRESS${tests:+ IRQCTX_TESTS=$tests}" \
-		"$T/run_guest.sh" "${files[@]}" ${tests:+"$T/$tests"}
+		"$T/run_guest.sh" "$OUT/kselftest:/kselftest"
 	guest_status=$?
 	set -e
 }
@@ -108,25 +98,6 @@ GUEST_TIMEOUT=3600
 
 run_guest() { boot_guest "$OUT/console.log"; }
 
-# The stress run: a guest of its own, sized by IRQCTX_STRESS, with the same
-# detectors' checks at the end.
-# HOOK: scripts/selftests/irqctx/irqctx_stress_test.sh (being written) runs
-# here once it exists and is not already one of the Makefile's TEST_PROGS.
-STRESS_TEST=$T/irqctx_stress_test.sh
-stress_status=
-run_stress() {
-	if [ ! -f "$STRESS_TEST" ]; then
-		log "no $STRESS_TEST yet: nothing to stress"
-		return
-	fi
-	if makefile_var TEST_PROGS | grep -qw "$(basename "$STRESS_TEST")"; then
-		log "$(basename "$STRESS_TEST") is in TEST_PROGS: it ran with the suite"
-		return
-	fi
-	boot_guest "$OUT/stress.log" "$(basename "$STRESS_TEST")"
-	stress_status=$guest_status
-}
-
 total=$SECONDS
 phase setup bash scripts/setup.sh
 phase kernel-build scripts/build-kernel.sh "$VARIANT" >/dev/null
@@ -137,36 +108,39 @@ phase module-build build_module
 		sphinx-build -W --keep-going -q -b html Documentation out/docs'
 phase guest-run run_guest
 guest_run_status=$guest_status
-[ "$stress" = 1 ] && phase stress run_stress
-[ "$misuse" = 1 ] && phase misuse-suite eval 'scripts/misuse.sh | tee out/misuse.ktap || true'
+[ "$misuse" = 1 ] && phase misuse-suite eval 'scripts/misuse.sh --kernel "$VARIANT" | tee "$OUT/misuse.ktap" || true'
 
-# count_ktap LOG STATUS: add LOG's KTAP results to the totals; a guest that
-# failed without a failed test counts as one failure.
+# count_ktap LOG STATUS: add the results of LOG's test programs to the
+# totals. run_kselftest.sh prints each program's own KTAP lines indented
+# with "# ", then the program's result line: the indented lines are counted;
+# a program that failed (a timeout, a crash) without a failing line of its
+# own counts as one failure, and so does a guest that failed without any.
 guest_pass=0 guest_fail=0 guest_skip=0
 count_ktap() {
-	local log=$1 status=$2 p s f
-	p=$(grep -cE '^ok [0-9]+ ' "$log" || true)
-	s=$(grep -cE '^ok [0-9]+ .*# SKIP' "$log" || true)
-	f=$(grep -cE '^not ok [0-9]+ ' "$log" || true)
-	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
-		log "guest ($log) exited with status $status without a failed test: counting it as one"
+	local p s f
+	read -r p s f < <(awk '
+		/^# (not )?ok [0-9]+ / { if ($2 == "ok") { if (/# SKIP/) s++; else p++ } else { f++; own++ } }
+		/^# selftests: / { own = 0 }
+		/^not ok [0-9]+ selftests: / && own == 0 { print "# " $0 " (no failed test of its own)" >"/dev/stderr"; f++ }
+		END { print p + 0, s + 0, f + 0 }' "$1")
+	if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then
+		log "guest ($1) exited with status $2 without a failed test: counting it as one"
 		f=1
 	fi
-	guest_pass=$((guest_pass + p - s)) guest_skip=$((guest_skip + s)) guest_fail=$((guest_fail + f))
+	guest_pass=$((guest_pass + p)) guest_skip=$((guest_skip + s)) guest_fail=$((guest_fail + f))
 }
 count_ktap "$OUT/console.log" "$guest_run_status"
-[ -n "$stress_status" ] && count_ktap "$OUT/stress.log" "$stress_status"
 misuse_pass=0 misuse_fail=0
 if [ "$misuse" = 1 ]; then
-	misuse_pass=$(grep -cE '^ok [0-9]+ ' out/misuse.ktap || true)
-	misuse_fail=$(grep -cE '^not ok [0-9]+ ' out/misuse.ktap || true)
+	misuse_pass=$(grep -cE '^ok [0-9]+ ' "$OUT/misuse.ktap" || true)
+	misuse_fail=$(grep -cE '^not ok [0-9]+ ' "$OUT/misuse.ktap" || true)
 	[ $((misuse_pass + misuse_fail)) -gt 0 ] || misuse_fail=1	# the harness bailed out
 fi
 
 echo
 echo "== timings ($VARIANT kernel)"
 printf '  %s\n' "${TIMES[@]}" "total $((SECONDS - total))s"
-echo "console logs: $OUT/console.log$([ -n "$stress_status" ] && echo ", $OUT/stress.log")$([ "$misuse" = 1 ] && echo ", out/misuse/*.log")"
+echo "console logs: $OUT/console.log$([ "$misuse" = 1 ] && echo ", out/misuse/$VARIANT/*.log")"
 passed=$((host_pass + guest_pass + misuse_pass)); failed=$((host_fail + guest_fail + misuse_fail))
 echo "$passed passed, $failed failed, $guest_skip skipped"
 [ "$failed" -eq 0 ]

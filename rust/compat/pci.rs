@@ -127,6 +127,14 @@ impl EnabledDevice {
         // SAFETY: The device is enabled and bound.
         unsafe { bindings::pci_set_master(self.0.pdev) };
     }
+
+    /// Lets the device assert its legacy INTx line, or not: the INTx
+    /// Disable bit of its command register (`pci_intx()`). Not undone on
+    /// drop.
+    pub(crate) fn set_intx(&self, enable: bool) {
+        // SAFETY: The device is enabled and bound.
+        unsafe { bindings::pci_intx(self.0.pdev, enable.into()) };
+    }
 }
 
 impl Drop for EnabledDevice {

@@ -60,6 +60,8 @@ mod reg {
     pub(super) const INTR_ACK: usize = 0x64;
 }
 
+/// `STATUS` bit: a factorial is being computed.
+const STATUS_COMPUTING: u32 = 0x01;
 /// `STATUS` bit: raise an interrupt when the factorial is done.
 const STATUS_IRQ_ON_DONE: u32 = 0x80;
 /// Interrupt status bit of a finished factorial.
@@ -173,6 +175,34 @@ impl Edu {
         self.unbinding.store(true, Ordering::Release);
         self.done.notify_all();
         self.cmd.close();
+    }
+
+    /// Quiets the device before its handler goes, once commands have
+    /// stopped: a factorial still computing (its writer gave up, or the
+    /// unbind cut its wait short) must not raise its interrupt, and no
+    /// interrupt may stay pending. On a shared INTx line a pending one would
+    /// keep the line asserted with no handler to lower it: the other
+    /// devices' handlers would see an interrupt storm until the kernel
+    /// disables the line ("nobody cared").
+    fn quiet(&self) {
+        // No completion interrupt for a computation still running, and
+        // wait (bounded) until none is...
+        let _ = self.bar.write32(0, reg::STATUS);
+        for _ in 0..IRQ_TIMEOUT_MS {
+            match self.bar.read32(reg::STATUS) {
+                Ok(status) if status & STATUS_COMPUTING != 0 => {
+                    // SAFETY: Unbinding runs in process context.
+                    unsafe {
+                        bindings::usleep_range_state(1000, 1100, bindings::TASK_UNINTERRUPTIBLE)
+                    }
+                }
+                _ => break,
+            }
+        }
+        // ... then acknowledge whatever is pending.
+        if let Ok(pending) = self.bar.read32(reg::INTR_STATUS) {
+            let _ = self.bar.write32(pending, reg::INTR_ACK);
+        }
     }
 
     /// Raises `n` interrupts, each after the previous one was handled, so
@@ -313,6 +343,9 @@ impl PinnedDrop for EduBinding {
             .and_then(Option::take);
         drop(edu);
         this.stop_commands();
+        this.quiet();
+        // And whatever the device does from now on, it cannot assert INTx.
+        self._enabled.set_intx(false);
         pr_info!("edu: unbound, irq {} freed\n", self.irq.irq());
     }
 }
@@ -356,9 +389,13 @@ impl pci::Driver for EduDriver {
             IrqMode::Msi => bindings::PCI_IRQ_MSI,
             IrqMode::Intx => bindings::PCI_IRQ_INTX,
         })?;
-        // Nothing may be pending from a previous driver.
+        // Nothing may be pending from a previous driver, and the line is
+        // allowed again if an earlier unbind disallowed it.
         let stale = bar.read32(reg::INTR_STATUS)?;
         bar.write32(stale, reg::INTR_ACK)?;
+        if mode == IrqMode::Intx {
+            enabled.set_intx(true);
+        }
 
         let irq = vectors.irq();
         let edu_dev = dev.clone();

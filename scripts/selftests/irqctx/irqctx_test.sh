@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# irqctx selftests: run as root in the guest, next to irqctx.ko, irqctx_io
-# and the kernel's ktap_helpers.sh. KTAP on stdout, kselftest exit codes.
+# irqctx selftests: run as root from a kselftest install (see the Makefile),
+# in the QEMU guest or on any machine where irqctx.ko loads. KTAP on
+# stdout, kselftest exit codes.
 #
 # Every test waits for events (lines read, a reader asleep, a refcount),
 # never for a fixed time; the only timeouts guard tests of something that

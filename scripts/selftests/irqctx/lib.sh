@@ -1,12 +1,32 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Helpers shared by the irqctx selftests (sourced in the guest).
+# Helpers shared by the irqctx selftests, sourced by each. They live in a
+# kselftest install (see the Makefile): this directory, next to the
+# framework's kselftest/. IRQCTX_DIR overrides where it is (default: the
+# directory of the sourcing script).
 
-DIR=$(dirname "$0")
-. "$DIR/ktap_helpers.sh"
+DIR=${IRQCTX_DIR:-$(dirname "$0")}
+. "$DIR/../kselftest/ktap_helpers.sh"
 IO="$DIR/irqctx_io"
 DEV=/dev/irqctx
 TMP=$(mktemp -d)
+# The module: IRQCTX_KO, else the one installed beside the tests, else the
+# one modprobe finds.
+KO=${IRQCTX_KO:-$DIR/irqctx.ko}
+
+# A test stopped by the runner's timeout (SIGTERM) kills what it started in
+# the background and unloads the module, so that the next test starts clean.
+# First it shows where every task that is not running sits in the kernel: a
+# test that never ends is usually waiting for something.
+stopped() {
+	echo "# $(basename "$0") stopped by a signal: cleaning up"
+	show_blocked
+	kill -9 $(jobs -p) 2>/dev/null
+	[ -e /sys/module/irqctx ] && wait_for rmmod irqctx 2>/dev/null
+	exit 143
+}
+trap stopped TERM INT
+trap 'rm -rf "$TMP"' EXIT
 
 # The patterns of a kernel splat: none may appear on the correct paths.
 SPLATS='BUG:|WARNING:|INFO: (possible|inconsistent|task .* blocked)|possible recursive locking|inconsistent lock state|Call Trace|Oops|general protection|ODEBUG|list_(add|del) corruption|kmemleak:.*new suspected|ACPI Error'
@@ -20,7 +40,51 @@ function num(k) { return field(k) + 0 }'
 
 
 load() {
-	insmod "$DIR/irqctx.ko" "$@" && [ -c "$DEV" ]
+	if [ -f "$KO" ]; then insmod "$KO" "$@"; else modprobe irqctx "$@"; fi && [ -c "$DEV" ]
+}
+
+# Every task that is not running or idle: state, wait channel and, where
+# the kernel has CONFIG_STACKTRACE, its kernel stack.
+show_blocked() {
+	local p state
+	for p in /proc/[0-9]*; do
+		state=$(sed -n 's/^State:\t\(.\).*/\1/p' "$p/status" 2>/dev/null)
+		case $state in R|I|"") continue ;; esac
+		echo "# $(cat "$p/comm" 2>/dev/null) (pid ${p#/proc/}) $state in $(cat "$p/wchan" 2>/dev/null)"
+		sed 's/^/#     /' "$p/stack" 2>/dev/null
+	done
+}
+
+uptime_s() { cut -d. -f1 /proc/uptime; }
+
+# kmemleak_scan T: scan twice, the second time once the newest object that
+# could be a leak is older than kmemleak's minimum age (5 s): an object is
+# reported only when unreferenced and unchanged between two scans, and old
+# enough. T is the uptime (s) after which nothing of interest was allocated.
+KMEMLEAK=/sys/kernel/debug/kmemleak
+kmemleak_scan() {
+	echo scan >"$KMEMLEAK" || return 1
+	while [ "$(uptime_s)" -le $(($1 + 6)) ]; do usleep 100000; done
+	echo scan >"$KMEMLEAK"
+}
+
+# The PCI addresses of QEMU's edu devices (1234:11e8), which the edu source
+# drives; a machine without one skips the tests that need it.
+edu_devices() {
+	local d
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor")" = 0x1234 ] && [ "$(cat "$d/device")" = 0x11e8 ] && basename "$d"
+	done
+}
+
+# edu_test DESCRIPTION COMMAND...: ktap_test_result, or a skip without an
+# edu device.
+edu_test() {
+	if [ -z "$(edu_devices)" ]; then
+		ktap_test_skip "$1 (no QEMU edu device)"
+	else
+		ktap_test_result "$@"
+	fi
 }
 
 # Kernel messages logged since the last mark_dmesg.
@@ -72,30 +136,34 @@ wait_reader() {
 check_contexts() {
 	awk -v irq="${2:-}" "$AWK_FIELD"'
 	function bad(why) { print "# " why ": " $0; failed = 1 }
+	# A stack in use, by a plausible amount (every kernel stack here is at
+	# most 32 KiB).
+	function stack_ok(want) { return field("stack") ~ want && num("stack_used") > 0 && num("stack_used") < 32768 }
 	/^lost=/ { next }
 	/ stage=top / {
 		# preempt_count carries HARDIRQ_OFFSET (bits 16-19) in a hardirq.
 		if (field("ctx") != "hardirq" || num("hardirq") != 1 || num("task") != 0 ||
 		    num("irqs_off") != 1 || substr(field("preempt"), 6, 1) == "0" || num("delay_ns") < 0 ||
-		    num("slept_ns") != 0 || num("nvcsw") != 0)
+		    num("slept_ns") != 0 || num("nvcsw") != 0 || !stack_ok("^(irq|task)$"))
 			bad("top half not in hardirq") }
 	/ stage=workqueue / {
 		if (field("ctx") != "task" || num("task") != 1 || num("hardirq") != 0 ||
 		    num("softirq") != 0 || num("irqs_off") != 0 || field("preempt") != "0x00000000" ||
 		    field("comm") !~ /^kworker\// || num("pid") <= 0 || num("slept_ns") < 1000000 ||
-		    num("delay_ns") < 0 || num("batch") < 1)
+		    num("delay_ns") < 0 || num("batch") < 1 || !stack_ok("^task$"))
 			bad("workqueue stage not in a sleeping kworker") }
 	/ stage=bh / {
 		# SOFTIRQ_OFFSET is bit 8: the third hex digit from the right is odd.
 		if (field("ctx") != "softirq" || num("softirq") != 1 || num("hardirq") != 0 ||
 		    num("task") != 0 || num("irqs_off") != 0 || index("13579bdf", substr(field("preempt"), 8, 1)) == 0 ||
-		    num("slept_ns") != 0 || num("nvcsw") != 0 || num("delay_ns") < 0 || num("batch") < 1)
+		    num("slept_ns") != 0 || num("nvcsw") != 0 || num("delay_ns") < 0 || num("batch") < 1 ||
+		    !stack_ok("^(irq|task)$"))
 			bad("bh stage not in softirq") }
 	/ stage=thread / {
 		if (field("ctx") != "task" || num("task") != 1 || num("hardirq") != 0 ||
 		    num("softirq") != 0 || num("irqs_off") != 0 || field("preempt") != "0x00000000" ||
 		    (irq != "" && field("comm") != "irq/" irq "-irqctx") || num("slept_ns") < 1000000 ||
-		    num("delay_ns") < 0 || num("batch") < 1)
+		    num("delay_ns") < 0 || num("batch") < 1 || !stack_ok("^task$"))
 			bad("thread stage not in the irq thread") }
 	END { exit failed }' "$1"
 }
