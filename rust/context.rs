@@ -66,11 +66,13 @@ impl Stack {
                 bindings::irqctx_irq_stack_size(),
             )
         };
+        // `sp` is below `top` wherever this is called.
         let used = |top: usize| u32::try_from(top - sp).unwrap_or(u32::MAX);
-        let task_top = task + task_size;
+        let task_top = task.wrapping_add(task_size);
+        let irq_bottom = irq_top.saturating_sub(irq_size);
         if (task..task_top).contains(&sp) {
             (Stack::Task, used(task_top))
-        } else if irq_size != 0 && (irq_top - irq_size..irq_top).contains(&sp) {
+        } else if irq_size != 0 && (irq_bottom..irq_top).contains(&sp) {
             (Stack::Irq, used(irq_top))
         } else {
             (Stack::Other, 0)

@@ -57,18 +57,15 @@ kernel_slowdown() {
 	esac
 }
 
-# Build directory of a variant's kernel: keyed by the source version and the
-# hashes of its fragments, so editing any of them means a new build. The
-# default variant keeps its historical name (version + fragment hash).
+# Build directory of a variant's kernel: keyed by the source version, the
+# variant and the options its fragments set (their CONFIG_ lines and "# CONFIG_X
+# is not set" lines, in order), so changing an option means a new build and
+# editing a comment does not.
 kernel_build_dir() {
 	local variant=${1:-default} key
-	if [ "$variant" = default ]; then
-		key=$(sha256sum "$KCONFIG_FRAGMENT" | cut -c1-12)
-	else
-		key=$variant-$(kernel_fragments "$variant" | xargs -d '\n' sha256sum |
-			awk '{ print $1 }' | sha256sum | cut -c1-12)
-	fi
-	echo "$IRQCTX_CACHE/kbuild-$(kernel_src_version)-$key"
+	key=$(kernel_fragments "$variant" | xargs -d '\n' grep -hE '^(CONFIG_|# CONFIG_[A-Z0-9_]+ is not set)' |
+		sha256sum | cut -c1-12)
+	echo "$IRQCTX_CACHE/kbuild-$(kernel_src_version)-$variant-$key"
 }
 
 kernel_src_dir() {

@@ -256,9 +256,12 @@ if [ "$update_matrix" = 1 ]; then
 			gsub(/@PATH@/, ".*rust/", f)
 		}
 		print $1 "\t" k "\t" $2 "\t" f }' "$out/observed.tsv" >"$out/cells.tsv"
+	[ -s "$out/cells.tsv" ] || die "no case ran: $MATRIX stays as it is"
 	{
 		grep '^#' "$MATRIX" 2>/dev/null || true
-		{ { grep -v '^#' "$MATRIX" 2>/dev/null || true; } | awk -F'\t' -v k="$kernel_name" '$2 != k'
+		# The cells of the cases run here are replaced, the others kept.
+		{ { grep -v '^#' "$MATRIX" 2>/dev/null || true; } |
+			awk -F'\t' -v k="$kernel_name" 'NR == FNR { ran[$1] = 1; next } !($2 == k && $1 in ran)' "$out/cells.tsv" -
 		  cat "$out/cells.tsv"; } |
 			sort -t$'\t' -k1,1 -k2,2
 	} >"$MATRIX.new"

@@ -91,7 +91,7 @@ boot_guest() {
 # The default kernel runs the suite in 2-3 minutes idle, and several times
 # that on a host loaded with other work (two CPU hogs on two cores: 13
 # minutes): these are hang guards, not time limits. Each test program also
-# has the kselftest timeout of its settings file (1200 s). The slow variants
+# has the kselftest timeout of its settings file (600 s). The slow variants
 # get their slowdown's worth.
 GUEST_TIMEOUT=3600
 [ "$SLOWDOWN" -gt 1 ] && GUEST_TIMEOUT=$((3600 * SLOWDOWN))

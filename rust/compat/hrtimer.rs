@@ -8,8 +8,8 @@
 //! cannot go away while the timer may run, and dropping the handle cancels the
 //! timer and waits for a running callback. When it expires, the kernel calls
 //! [`HrTimerCallback::run`] with a borrow of the container, in hardirq context
-//! (`HRTIMER_MODE_REL`). On PREEMPT_RT such a timer expires in the `ktimers`
-//! thread instead, where the callback may take `spinlock_t` (a sleeping lock
+//! (`HRTIMER_MODE_REL`). On PREEMPT_RT such a timer expires in the timer
+//! softirq instead, a thread there, where the callback may take `spinlock_t` (a sleeping lock
 //! there) and wake wait queues; a `_HARD` timer would stay in hardirq, where
 //! neither is allowed on RT.
 //!

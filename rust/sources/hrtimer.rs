@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The hrtimer source: a periodic `HRTIMER_MODE_REL` timer (on PREEMPT_RT it
-//! expires in the `ktimers` thread, like every timer not marked `_HARD`).
+//! expires in the timer softirq, a thread there, like every timer not marked
+//! `_HARD`).
 //!
 //! Its callback is a top half like any interrupt handler: it runs in hardirq
 //! context on whichever CPU the timer fired, interrupting whatever task was

@@ -13,6 +13,7 @@
  *   irqctx_io read0 [-n | -F FD]
  *   irqctx_io hold [-e] [PATH]
  *   irqctx_io restart TEXT SOURCE MIN
+ *   irqctx_io reg BDF OFFSET [VALUE]
  *
  * read stops after MINLINES lines, or with -u after a line matching the
  * extended regular expression REGEX (and what the same read() returned).
@@ -52,6 +53,10 @@
  * start, and prints the write's outcome and the top halves made:
  * "errno=EINTR tops=N".
  *
+ * reg reads (and prints as 0x%08x) or writes the 32-bit register at OFFSET
+ * of the PCI device BDF's BAR 0, through its sysfs resource0 file: what a
+ * device does on its own, whichever driver is bound (or none).
+ *
  * Exit status: 0 as expected, 1 a system call failed (errno printed),
  * 2 a protocol violation (a read returned part of a line), 3 usage.
  */
@@ -64,6 +69,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -571,6 +577,30 @@ static int do_restart(const char *text, const char *source, long min)
 	return 0;
 }
 
+static int do_reg(const char *bdf, const char *offset, const char *value)
+{
+	char path[128];
+	unsigned long off = strtoul(offset, NULL, 0);
+	volatile unsigned int *bar;
+	int fd;
+
+	if (off > 4096 - 4 || off % 4)
+		return 3;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bdf);
+	fd = open(path, O_RDWR | O_SYNC);
+	if (fd < 0)
+		return fail("open resource0");
+	bar = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (bar == MAP_FAILED)
+		return fail("mmap resource0");
+	if (value)
+		bar[off / 4] = strtoul(value, NULL, 0);
+	else
+		printf("0x%08x\n", bar[off / 4]);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -590,6 +620,8 @@ int main(int argc, char **argv)
 		return do_hold(argc - 1, argv + 1);
 	if (argc == 5 && !strcmp(argv[1], "restart"))
 		return do_restart(argv[2], argv[3], atol(argv[4]));
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "reg"))
+		return do_reg(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
 	fprintf(stderr, "usage: see the comment at the top of irqctx_io.c\n");
 	return 3;
 }

@@ -170,6 +170,30 @@ test_burst_blocks_nothing() {
 		[ $(($(stat_source edu) - before)) = 8000 ] && [ "$(grep -c '^edu=bound ' $STATS)" = 2 ]
 }
 
+# An unbound edu device cannot disturb a shared INTx line: unbinding
+# lowers its interrupt and leaves it unable to assert INTx, so even a raise
+# written to its registers afterwards (through sysfs, as a device would on
+# its own) does not storm the other device's handler on the same line (it
+# used to, until the kernel disabled the line: "nobody cared").
+test_unbound_quiet() {
+	local quiet other irqs none
+	rmmod irqctx && load edu_irq=intx || return 1
+	quiet=$(ls "$EDU" | grep '^0000:' | head -n 1)
+	other=$(ls "$EDU" | grep '^0000:' | tail -n 1)
+	echo "$quiet" >"$EDU/unbind" || return 1
+	irqs=$(irq_count) none=$(sed -n 's/.*irq_none=\([0-9]*\).*/\1/p' $STATS)
+	"$IO" reg "$quiet" 0x60 0x10000 || return 1
+	# The raise took: it is pending in the device.
+	[ "$("$IO" reg "$quiet" 0x24)" = 0x00010000 ] || { echo "# no raise pending in $quiet"; return 1; }
+	# The other device still gets exactly its own interrupt, nothing more.
+	ctl raise=1 || return 1
+	echo "# intx: raise on unbound $quiet pending, raise=1 on $other: +$(($(irq_count) - irqs)) interrupts, irq_none $none -> $(sed -n 's/.*irq_none=\([0-9]*\).*/\1/p' $STATS)"
+	[ $(($(irq_count) - irqs)) = 1 ] || return 1
+	# Binding again acknowledges what was pending.
+	echo "$quiet" >"$EDU/bind" && [ "$("$IO" reg "$quiet" 0x24)" = 0x00000000 ] || return 1
+	rmmod irqctx && load
+}
+
 # A signal in the middle of a burst, with an SA_RESTART handler: the write
 # ends with EINTR and is not restarted (a restart would trigger the burst's
 # interrupts again); what happened is what the statistics count.
@@ -199,7 +223,7 @@ result_or_skip() {
 }
 
 ktap_print_header
-ktap_set_plan 13
+ktap_set_plan 14
 up_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
 t0=$(up_ms)
 load || ktap_exit_fail_msg "insmod failed"
@@ -216,6 +240,7 @@ ktap_test_result "numbers are decimal digits only (+5, -1, 0x10 rejected)" test_
 ktap_test_result "small reads of the statistics see one snapshot" test_stats_snapshot
 ktap_test_result "start/stop/period_us= races: no warning, no negative delay" test_timer_races
 edu_test "a raise burst blocks neither statistics nor the other device" test_burst_blocks_nothing
+edu_test "an unbound edu device cannot storm its shared INTx line" test_unbound_quiet
 if [ -n "$(edu_devices)" ]; then
 	result_or_skip "a signal mid raise= burst gives EINTR, no replay under SA_RESTART" test_no_replay edu raise
 else

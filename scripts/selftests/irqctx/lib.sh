@@ -126,6 +126,12 @@ wait_reader() {
 	wait $READER
 }
 
+# PREEMPT_RT (uname -v says so): interrupt handlers run in threads (forced
+# threading), and so do irq_work and hrtimers not marked _HARD: the top
+# halves run in task context there, and the checks below expect that.
+RT=0
+case $(uname -v) in *PREEMPT_RT*) RT=1 ;; esac
+
 # Checks that every line of file $1 ran where its stage must run; $2 is the
 # edu interrupt number (the handler thread is irq/$2-irqctx). Prints the
 # offending lines. A sleeping stage must have slept its 1 ms (an hrtimer
@@ -134,12 +140,23 @@ wait_reader() {
 # wakes it without a voluntary switch), so only the atomic stages' nvcsw=0
 # is asserted.
 check_contexts() {
-	awk -v irq="${2:-}" "$AWK_FIELD"'
+	awk -v irq="${2:-}" -v rt=$RT "$AWK_FIELD"'
 	function bad(why) { print "# " why ": " $0; failed = 1 }
 	# A stack in use, by a plausible amount (every kernel stack here is at
 	# most 32 KiB).
 	function stack_ok(want) { return field("stack") ~ want && num("stack_used") > 0 && num("stack_used") < 32768 }
 	/^lost=/ { next }
+	# On PREEMPT_RT: the edu handler in its irq thread, irq_work in the
+	# irq_work/N thread, the hrtimer in the timer softirq, all on a task
+	# stack, with interrupts on.
+	rt == 1 && / stage=top / {
+		src = field("src")
+		if (field("ctx") != (src == "hrtimer" ? "softirq" : "task") || num("hardirq") != 0 ||
+		    num("irqs_off") != 0 || num("delay_ns") < 0 || num("slept_ns") != 0 || num("nvcsw") != 0 ||
+		    !stack_ok("^task$") || (src == "irq_work" && field("comm") !~ /^irq_work\//) ||
+		    (src == "edu" && irq != "" && field("comm") != "irq/" irq "-irqctx"))
+			bad("top half not in its PREEMPT_RT thread")
+		next }
 	/ stage=top / {
 		# preempt_count carries HARDIRQ_OFFSET (bits 16-19) in a hardirq.
 		if (field("ctx") != "hardirq" || num("hardirq") != 1 || num("task") != 0 ||
@@ -153,16 +170,18 @@ check_contexts() {
 		    num("delay_ns") < 0 || num("batch") < 1 || !stack_ok("^task$"))
 			bad("workqueue stage not in a sleeping kworker") }
 	/ stage=bh / {
-		# SOFTIRQ_OFFSET is bit 8: the third hex digit from the right is odd.
+		# SOFTIRQ_OFFSET is bit 8: the third hex digit from the right is odd
+		# (PREEMPT_RT counts softirqs per task, not in preempt_count).
 		if (field("ctx") != "softirq" || num("softirq") != 1 || num("hardirq") != 0 ||
-		    num("task") != 0 || num("irqs_off") != 0 || index("13579bdf", substr(field("preempt"), 8, 1)) == 0 ||
+		    num("task") != 0 || num("irqs_off") != 0 ||
+		    (rt != 1 && index("13579bdf", substr(field("preempt"), 8, 1)) == 0) ||
 		    num("slept_ns") != 0 || num("nvcsw") != 0 || num("delay_ns") < 0 || num("batch") < 1 ||
 		    !stack_ok("^(irq|task)$"))
 			bad("bh stage not in softirq") }
 	/ stage=thread / {
 		if (field("ctx") != "task" || num("task") != 1 || num("hardirq") != 0 ||
 		    num("softirq") != 0 || num("irqs_off") != 0 || field("preempt") != "0x00000000" ||
-		    (irq != "" && field("comm") != "irq/" irq "-irqctx") || num("slept_ns") < 1000000 ||
+		    (irq != "" && field("comm") != "irq/" irq (rt == 1 ? "-s" : "") "-irqctx") || num("slept_ns") < 1000000 ||
 		    num("delay_ns") < 0 || num("batch") < 1 || !stack_ok("^task$"))
 			bad("thread stage not in the irq thread") }
 	END { exit failed }' "$1"
