@@ -67,7 +67,9 @@ print_matrix() {
 		echo "$c"
 		for k in "${KERNELS[@]}"; do
 			[ -f "out/misuse/$k/observed.tsv" ] || continue
-			awk -F'\t' -v c="$c" -v k="$k" '$1 == c {
+			# (The module's source path, which depends on where it was
+			# built, is shortened to rust/.)
+			awk -F'\t' -v c="$c" -v k="$k" '$1 == c { sub(/ at \/[^ ]*\/rust\//, " at rust/", $3)
 				printf "  %-11s %-13s %s\n", k, ($2 == "yes" ? "survived" : "did not"), $3 }' \
 				"out/misuse/$k/observed.tsv"
 		done
@@ -128,7 +130,7 @@ wait_console() {
 wait_guest() {
 	local log=$1 stall=$2 size=-1 still=0 now
 	while kill -0 "$VM" 2>/dev/null; do
-		if grep -q '^IRQCTX-MISUSE: triggering' "$log"; then
+		if grep -q 'IRQCTX-MISUSE: triggering' "$log"; then
 			now=$(stat -c %s "$log")
 			if [ "$now" = "$size" ]; then
 				still=$((still + 1))
@@ -153,7 +155,8 @@ echo "TAP version 13"
 echo "# misuse suite on the $kernel_name kernel"
 boot refused --refused
 status=0; wait $VM || status=$?
-mapfile -t TABLE < <(sed -n 's/^\([a-z_]*\) context=\([^ ]*\) survives=\(yes\|no\) expect=\(.*\)$/\1\t\2\t\3\t\4/p' "$out/refused.log")
+# The guest's lines come through the kernel log: "[   1.234] IRQCTX-...".
+mapfile -t TABLE < <(sed -n 's/.*IRQCTX-MISUSE-CASE: \([a-z_]*\) context=\([^ ]*\) survives=\(yes\|no\) expect=\(.*\)$/\1\t\2\t\3\t\4/p' "$out/refused.log")
 [ ${#TABLE[@]} -gt 0 ] || { tail -n 30 "$out/refused.log" >&2; echo "Bail out! no misuse table"; exit 1; }
 selected=()
 for row in "${TABLE[@]}"; do
@@ -162,8 +165,8 @@ for row in "${TABLE[@]}"; do
 done
 echo "1..$((${#selected[@]} + 1))"
 
-refusals=$(grep -c '^IRQCTX-MISUSE-REFUSED: .* errno=EPERM$' "$out/refused.log" || true)
-logged=$(sed -n 's/^IRQCTX-MISUSE-REFUSAL-LOG: //p' "$out/refused.log")
+refusals=$(grep -c 'IRQCTX-MISUSE-REFUSED: .* errno=EPERM$' "$out/refused.log" || true)
+logged=$(sed -n 's/.*IRQCTX-MISUSE-REFUSAL-LOG: //p' "$out/refused.log")
 echo "# refused: $refusals of ${#TABLE[@]} cases, $logged log line(s), guest status $status"
 ok=0
 [ "$status" = 0 ] && [ "$refusals" = ${#TABLE[@]} ] && [ "$logged" = 1 ] && ok=1
@@ -205,12 +208,12 @@ for row in "${selected[@]}"; do
 	survived=no
 	if wait_guest "$log" "$stall"; then
 		status=0; wait $VM || status=$?
-		grep -q "^IRQCTX-MISUSE-SURVIVED: $name$" "$log" && [ "$status" = 0 ] && survived=yes
+		grep -q "IRQCTX-MISUSE-SURVIVED: $name$" "$log" && [ "$status" = 0 ] && survived=yes
 	else
 		kill -- -"$VM" 2>/dev/null || true
 		wait $VM 2>/dev/null || true
 	fi
-	first=$(sed -n '/^IRQCTX-MISUSE: triggering/,$p' "$log" | sed 's/^\[[ 0-9.]*\] //' |
+	first=$(sed -n '/IRQCTX-MISUSE: triggering/,$p' "$log" | sed 's/^\[[ 0-9.]*\] //' |
 		grep -E -m1 -- "$REPORT" || true)
 	printf '%s\t%s\t%s\n' "$name" "$survived" "${first:-nothing}" >>"$out/observed.tsv"
 	if [ "$kernel_name" = default ] && [ "$survived" != "$survives" ]; then

@@ -187,8 +187,9 @@ check_contexts() {
 	END { exit failed }' "$1"
 }
 
+# (Lines the misuse harness's guest logs, "IRQCTX-...", quote patterns.)
 test_no_splats() {
-	if dmesg | grep -E "$SPLATS" >"$TMP/splats"; then
+	if dmesg | grep -v 'IRQCTX-' | grep -E "$SPLATS" >"$TMP/splats"; then
 		sed 's/^/# /' "$TMP/splats"
 		return 1
 	fi

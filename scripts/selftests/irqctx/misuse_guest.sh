@@ -11,24 +11,29 @@
 
 . "$(dirname "$0")/lib.sh"
 
+# A line for the host harness, through the kernel log: printk keeps each line
+# whole, where a plain echo to the console can be cut in two by a kernel
+# message printed meanwhile.
+say() { echo "$*" >/dev/kmsg; }
+
 if [ "$1" = --refused ]; then
 	load || exit 1
 	mark_dmesg
-	cat /sys/kernel/debug/irqctx/misuse
+	while IFS= read -r line; do say "IRQCTX-MISUSE-CASE: $line"; done </sys/kernel/debug/irqctx/misuse
 	rc=0
 	for c in $(sed -n 's/^\([a-z_]*\) context=.*/\1/p' /sys/kernel/debug/irqctx/misuse); do
 		out=$("$IO" write "misuse=$c" | cut -d' ' -f1)
-		echo "IRQCTX-MISUSE-REFUSED: $c $out"
+		say "IRQCTX-MISUSE-REFUSED: $c $out"
 		[ "$out" = errno=EPERM ] || rc=1
 	done
-	echo "IRQCTX-MISUSE-REFUSAL-LOG: $(new_dmesg | grep -c 'refused: load with allow_misuse=1')"
+	say "IRQCTX-MISUSE-REFUSAL-LOG: $(new_dmesg | grep -c 'refused: load with allow_misuse=1')"
 	test_no_splats || rc=1
 	exit $rc
 fi
 
 case=$1
 load allow_misuse=1 || exit 1
-echo "IRQCTX-MISUSE: triggering $case"
+say "IRQCTX-MISUSE: triggering $case"
 case $case in
 spin_lock_sleep)
 	# The seed driver: a reader sleeps holding the device spinlock, then a
@@ -63,7 +68,7 @@ no_recheck)
 	wait_for asleep $reader || exit 1
 	ctl wake
 	wait $reader
-	echo "IRQCTX-MISUSE-VISIBLE: cat ended with $(wc -c <"$TMP/nr") bytes"
+	say "IRQCTX-MISUSE-VISIBLE: cat ended with $(wc -c <"$TMP/nr") bytes"
 	[ -s "$TMP/nr" ] && exit 1
 	;;
 *)
@@ -75,4 +80,4 @@ esac
 # for an irq_work top half of its own, not for any line.
 ctl bh=none
 start_reader "$TMP/after" -u 'src=irq_work stage=top ' && ctl irq_work=1 && wait_reader || exit 1
-echo "IRQCTX-MISUSE-SURVIVED: $case"
+say "IRQCTX-MISUSE-SURVIVED: $case"
