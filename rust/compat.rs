@@ -16,8 +16,10 @@
 //! | [`irq_work`]             | none yet                                 |
 //! | [`pci`]                  | `kernel::pci` (6.14), simplified         |
 //! | [`debugfs`]              | `kernel::debugfs` (6.17), simplified     |
+//! | [`delay`]                | `kernel::time::delay` (6.16)             |
 
 pub(crate) mod debugfs;
+pub(crate) mod delay;
 pub(crate) mod hrtimer;
 pub(crate) mod irq;
 pub(crate) mod irq_work;

@@ -305,15 +305,12 @@ impl IrqCtx {
     }
 
     /// What the stages allowed to sleep do to prove it: take a mutex,
-    /// allocate with `GFP_KERNEL` and sleep 1 ms on an hrtimer
-    /// (`usleep_range()`). Returns the ns it took and the voluntary context
-    /// switches it made. Each of these is a bug in atomic context. Process
-    /// context only.
+    /// allocate with `GFP_KERNEL` and sleep 1 ms ([`fsleep_us`], which is
+    /// never short of it on `ktime_get()`). Returns the ns it took and the
+    /// voluntary context switches it made. Each of these is a bug in atomic
+    /// context. Process context only.
     ///
-    /// The sleep is on an hrtimer rather than `msleep()`'s jiffies because an
-    /// hrtimer never expires early on `CLOCK_MONOTONIC`, the clock of
-    /// `slept_ns`: when the tick lags and jiffies catch up in a jump (as under
-    /// TCG), `msleep(1)` can return after less than 1 ms of `ktime_get()`.
+    /// [`fsleep_us`]: crate::compat::delay::fsleep_us
     pub(crate) fn sleep_briefly(&self) -> (i64, u64) {
         // SAFETY: Reads a counter of `current`, which only `current` changes.
         let nvcsw = || unsafe { bindings::irqctx_current_nvcsw() } as u64;
@@ -321,8 +318,7 @@ impl IrqCtx {
         let mut runs = self.sleep_mutex.lock();
         *runs += 1;
         let scratch = KVec::<u8>::with_capacity(4096, GFP_KERNEL);
-        // SAFETY: `usleep_range_state()` may be called from process context.
-        unsafe { bindings::usleep_range_state(1000, 1100, bindings::TASK_UNINTERRUPTIBLE) };
+        crate::compat::delay::fsleep_us(1000);
         drop(scratch);
         drop(runs);
         (Ktime::ktime_get().to_ns() - start, nvcsw() - switches)

@@ -25,6 +25,7 @@
 use crate::bindings;
 use crate::command_lock::{new_command_lock, CommandLock};
 use crate::compat::{
+    delay::fsleep_us,
     irq::{flags, IrqReturn, ThreadedHandler, ThreadedIrqReturn, ThreadedRegistration},
     pci::{self, Device, DeviceId, EnabledDevice, IdTable, IoMem, IrqVectors, Region},
     poll::{new_poll_condvar, PollCondVar},
@@ -190,12 +191,7 @@ impl Edu {
         let _ = self.bar.write32(0, reg::STATUS);
         for _ in 0..IRQ_TIMEOUT_MS {
             match self.bar.read32(reg::STATUS) {
-                Ok(status) if status & STATUS_COMPUTING != 0 => {
-                    // SAFETY: Unbinding runs in process context.
-                    unsafe {
-                        bindings::usleep_range_state(1000, 1100, bindings::TASK_UNINTERRUPTIBLE)
-                    }
-                }
+                Ok(status) if status & STATUS_COMPUTING != 0 => fsleep_us(1000),
                 _ => break,
             }
         }
