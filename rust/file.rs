@@ -26,7 +26,7 @@ use crate::event::{Line, Record};
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::{
     alloc::flags::GFP_KERNEL,
-    error::code::{EAGAIN, EINVAL},
+    error::code::{EAGAIN, EINTR, EINVAL, ERESTARTSYS},
     prelude::*,
     sync::Arc,
     uaccess::{UserSliceReader, UserSliceWriter},
@@ -178,8 +178,13 @@ impl MiscDevice for IrqCtxFile {
             }
             EINVAL
         })?;
-        for cmd in cmds.iter() {
-            IrqCtx::execute(dev.as_arc_borrow(), cmd)?;
+        for (i, cmd) in cmds.iter().enumerate() {
+            match IrqCtx::execute(dev.as_arc_borrow(), cmd) {
+                // A restart would carry out the commands before this one
+                // again.
+                Err(e) if e == ERESTARTSYS && i > 0 => return Err(EINTR),
+                r => r?,
+            }
         }
         Ok(len)
     }

@@ -203,12 +203,18 @@ impl Edu {
 
     /// Raises `n` interrupts, each after the previous one was handled, so
     /// that `/proc/interrupts` grows by exactly `n`. A signal stops the
-    /// burst with `EINTR` (never restarted: that would repeat the
-    /// interrupts already raised); the statistics tell how many were.
+    /// burst: with `ERESTARTSYS` before the first raise, with `EINTR`
+    /// after (never restarted: that would repeat the interrupts already
+    /// raised); the statistics tell how many were.
     pub(crate) fn raise(&self, n: u32) -> Result {
-        for _ in 0..n {
+        for done in 0..n {
             if self.unbinding.load(Ordering::Acquire) {
                 return Err(ENODEV);
+            }
+            // The wait below notices a signal only when it has to sleep,
+            // which a fast interrupt spares it: look before each raise.
+            if kernel::current!().signal_pending() {
+                return Err(if done == 0 { ERESTARTSYS } else { EINTR });
             }
             let before = self.raises.load(Ordering::Acquire);
             self.raised_ns
