@@ -31,7 +31,7 @@ FUZZ="$DIR/irqctx_fuzz"
 EDU=/sys/bus/pci/drivers/irqctx
 STATS=/sys/kernel/debug/irqctx/stats
 # lib.sh's patterns and the other detectors.
-SPLATS_ALL="$SPLATS|KASAN|KCSAN|ODEBUG|UBSAN|INFO: task .* blocked|circular locking|refcount_t:|Kernel panic|Unable to handle|unable to handle"
+SPLATS_ALL="$SPLATS|BUG: KASAN|BUG: KCSAN|ODEBUG|UBSAN:|INFO: task .* blocked|circular locking|refcount_t:|Kernel panic|Unable to handle|unable to handle"
 
 case ${IRQCTX_STRESS:-short} in
 short)
