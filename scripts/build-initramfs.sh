@@ -34,7 +34,7 @@ done
 cat >"$root/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
-export PATH=/usr/local/bin:/bin:/sbin:/irqctx
+export PATH=/bin:/sbin:/irqctx
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
@@ -71,21 +71,5 @@ case $rc in 137|143) exit 124 ;; esac
 exit $rc
 TIMEOUT
 chmod 0755 "$root/usr/bin/timeout"
-
-# The runner prefixes each test's output with "# " through perl, or, without
-# perl, through sed, which busybox block-buffers into a pipe: a test's lines
-# would reach the console only when it ends (or never, if the guest is
-# killed). This sed does that one job a line at a time and leaves every
-# other use to busybox.
-mkdir -p "$root/usr/local/bin"
-cat >"$root/usr/local/bin/sed" <<'SED'
-#!/bin/sh
-if [ "$#" = 2 ] && [ "$1" = -e ] && [ "$2" = 's/^/# /' ]; then
-	while IFS= read -r line || [ -n "$line" ]; do printf '# %s\n' "$line"; done
-	exit 0
-fi
-exec busybox sed "$@"
-SED
-chmod 0755 "$root/usr/local/bin/sed"
 
 (cd "$root" && find . -print0 | cpio --null -o -H newc --owner 0:0 --quiet) >"$out"
