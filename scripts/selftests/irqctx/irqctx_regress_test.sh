@@ -12,9 +12,6 @@ EDU=/sys/bus/pci/drivers/irqctx
 STATS=/sys/kernel/debug/irqctx/stats
 stat_source() { sed -n "s/^source=$1 top=//p" $STATS; }
 stat_stage() { sed -n "s/^stage=$1 count=[0-9]* min_ns=\\([-0-9]*\\) .*/\\1/p" $STATS; }
-irq_count() {
-	awk 'NR == 1 { ncpu = NF } / irqctx$/ { for (i = 2; i <= ncpu + 1; i++) n += $i } END { print n + 0 }' /proc/interrupts
-}
 gone() { ! kill -0 "$1" 2>/dev/null; }
 
 # An open debugfs file pins the module: rmmod is refused, and closing the

@@ -14,10 +14,6 @@ edu_irq() { stat_field irq; }
 irq_none() { stat_field irq_none; }
 stat_source() { sed -n "s/^source=$1 top=//p" /sys/kernel/debug/irqctx/stats; }
 
-# Interrupts of the irqctx handler, summed over CPUs, from /proc/interrupts.
-irq_count() {
-	awk 'NR == 1 { ncpu = NF } / irqctx$/ { for (i = 2; i <= ncpu + 1; i++) n += $i } END { print n + 0 }' /proc/interrupts
-}
 
 # matrix SRC BH: trigger SRC with bottom half BH selected; every line read
 # must have run in the context its stage requires.

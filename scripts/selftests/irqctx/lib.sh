@@ -77,6 +77,11 @@ edu_devices() {
 	done
 }
 
+# Interrupts of the irqctx handler, summed over CPUs, from /proc/interrupts.
+irq_count() {
+	awk 'NR == 1 { ncpu = NF } / irqctx$/ { for (i = 2; i <= ncpu + 1; i++) n += $i } END { print n + 0 }' /proc/interrupts
+}
+
 # edu_test DESCRIPTION COMMAND...: ktap_test_result, or a skip without an
 # edu device.
 edu_test() {
