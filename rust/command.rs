@@ -22,6 +22,9 @@ pub(crate) const MAX_PERIOD_US: u64 = 10_000_000;
 /// Most interrupts one `irq_work=` or `raise=` command triggers.
 pub(crate) const MAX_BURST: u32 = 1000;
 
+/// Longest interrupts-off section `irqs_off=` makes, in us.
+pub(crate) const MAX_IRQS_OFF_US: u32 = 10_000;
+
 /// One command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Command {
@@ -45,6 +48,11 @@ pub(crate) enum Command {
     Bottoms(u32),
     /// `misuse=NAME`: trigger a misuse case (an index into `misuse::CASES`).
     Misuse(usize),
+    /// `irqs_off=US`: busy-wait US microseconds with local interrupts off
+    /// (the bench's interference).
+    IrqsOff(u32),
+    /// `reset_latency`: empty the latency histograms.
+    ResetLatency,
 }
 
 /// Why a write was rejected; `Display`ed in the (rate-limited) log line.
@@ -79,7 +87,7 @@ impl core::fmt::Display for ParseError {
             ),
             ParseError::BadNumber => write!(
                 f,
-                "irq_work= and raise= take 1..={MAX_BURST}, factorial= 0..={}",
+                "irq_work= and raise= take 1..={MAX_BURST}, factorial= 0..={}, irqs_off= 1..={MAX_IRQS_OFF_US}",
                 crate::sources::edu::MAX_FACTORIAL
             ),
             ParseError::BadBottom => f.write_str("bh= takes workqueue,bh,thread or none"),
@@ -137,6 +145,7 @@ fn parse_line(line: &str) -> Result<Command, ParseError> {
         "start" => Ok(Command::Start),
         "stop" => Ok(Command::Stop),
         "wake" => Ok(Command::Wake),
+        "reset_latency" => Ok(Command::ResetLatency),
         _ => match line.split_once('=') {
             Some(("period_us", n)) => decimal::<u64>(n)
                 .filter(|us| (MIN_PERIOD_US..=MAX_PERIOD_US).contains(us))
@@ -147,6 +156,7 @@ fn parse_line(line: &str) -> Result<Command, ParseError> {
             Some(("factorial", n)) => {
                 number(n, 0..=crate::sources::edu::MAX_FACTORIAL).map(Command::Factorial)
             }
+            Some(("irqs_off", n)) => number(n, 1..=MAX_IRQS_OFF_US).map(Command::IrqsOff),
             Some(("bh", list)) => bottoms(list).map(Command::Bottoms),
             Some(("misuse", name)) => crate::misuse::find(name)
                 .map(Command::Misuse)

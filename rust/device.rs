@@ -19,6 +19,7 @@ use crate::compat::{
 };
 use crate::context::Context;
 use crate::event::{Event, Source, Stage};
+use crate::latency::Latency;
 use crate::misuse::MisuseState;
 use crate::ratelimit::RateLimit;
 use crate::ring::Ring;
@@ -183,6 +184,8 @@ pub(crate) struct IrqCtx {
     /// Taken by the stages that may sleep, to prove they may.
     #[pin]
     sleep_mutex: Mutex<u64>,
+    /// Delay and cost distributions, recorded without the lock.
+    pub(crate) latency: Latency,
     /// Limits the log line for rejected writes.
     pub(crate) bad_write_log: RateLimit,
     /// When the irq_work last ran (ns).
@@ -196,6 +199,7 @@ impl IrqCtx {
     /// A stopped device whose hrtimer period is `period_us`.
     pub(crate) fn new(period_us: u64) -> Result<impl PinInit<Self, Error>> {
         let ring = Ring::new()?;
+        let latency = Latency::new()?;
         Ok(try_pin_init!(Self {
             state <- new_spinlock_irq!(State {
                 ring,
@@ -215,6 +219,7 @@ impl IrqCtx {
             wq_work <- new_work!("irqctx_wq_work"),
             bh_work <- new_work!("irqctx_bh_work"),
             sleep_mutex <- new_mutex!(0, "irqctx_sleep_mutex"),
+            latency,
             bad_write_log: RateLimit::new(5000),
             irq_work_ran_ns: AtomicI64::new(0),
             misuse <- MisuseState::new(),
@@ -243,6 +248,9 @@ impl IrqCtx {
             let seq = st.ring.push(ev);
             st.stats.top[ev.source.index()] += 1;
             st.stats.delay[Stage::Top.index()].add(ev.delay_ns);
+            this.latency
+                .delay(ev.source, Stage::Top)
+                .record(ev.delay_ns);
             for b in this.bottoms() {
                 if b == Bottom::Thread && ev.source != Source::Edu {
                     continue;
@@ -299,6 +307,7 @@ impl IrqCtx {
                 };
                 st.ring.push(ev);
                 st.stats.delay[b.stage().index()].add(ev.delay_ns);
+                self.latency.delay(*src, b.stage()).record(ev.delay_ns);
             }
         }
         self.readers.notify_all();
@@ -350,6 +359,8 @@ impl IrqCtx {
             Command::Raise(n) => return this.with_edu(|edu| edu.raise(n)),
             Command::Factorial(n) => return this.with_edu(|edu| edu.factorial(n).map(|_| ())),
             Command::Misuse(case) => return Self::misuse(this, case),
+            Command::IrqsOff(us) => irqs_off(us),
+            Command::ResetLatency => this.latency.reset(),
         }
         Ok(())
     }
@@ -369,4 +380,16 @@ impl IrqCtx {
             .ok_or(kernel::error::code::ENODEV)?;
         edu.command(f)
     }
+}
+
+/// Busy-waits `us` microseconds with local interrupts off, as a driver that
+/// holds a `spin_lock_irqsave()` section too long does: interrupts due on
+/// this CPU meanwhile wait for the end.
+fn irqs_off(us: u32) {
+    // SAFETY: Restored right below; nothing in between sleeps.
+    let flags = unsafe { bindings::irqctx_local_irq_save() };
+    // SAFETY: A busy-wait, legal with interrupts off.
+    unsafe { bindings::__udelay(us as usize) };
+    // SAFETY: Restores what `irqctx_local_irq_save()` saved.
+    unsafe { bindings::irqctx_local_irq_restore(flags) };
 }

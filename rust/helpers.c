@@ -13,6 +13,7 @@
 #include <linux/preempt.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/task_stack.h>
 #include <linux/seqlock.h>
 #include <linux/smp.h>
@@ -41,6 +42,7 @@ bool irqctx_in_serving_softirq(void) { return in_serving_softirq(); }
 bool irqctx_in_task(void) { return in_task(); }
 bool irqctx_irqs_disabled(void) { return irqs_disabled(); }
 unsigned int irqctx_raw_smp_processor_id(void) { return raw_smp_processor_id(); }
+u64 irqctx_sched_clock(void) { return sched_clock(); }
 
 /*
  * task_struct fields through C: the 6.12 kernel crate's bindgen layout of

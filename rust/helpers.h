@@ -23,6 +23,7 @@ bool irqctx_in_serving_softirq(void);
 bool irqctx_in_task(void);
 bool irqctx_irqs_disabled(void);
 unsigned int irqctx_raw_smp_processor_id(void);
+u64 irqctx_sched_clock(void);
 pid_t irqctx_current_pid(void);
 unsigned long irqctx_current_nvcsw(void);
 void irqctx_current_comm(char comm[TASK_COMM_LEN]);

@@ -21,6 +21,8 @@ mod context;
 mod device;
 mod event;
 mod file;
+mod histogram;
+mod latency;
 mod misuse;
 mod ratelimit;
 mod ring;
@@ -100,6 +102,8 @@ impl kernel::Module for IrqCtxModule {
         let debugfs = debugfs::Dir::new(c_str!("irqctx"), dev.clone());
         debugfs.create_file::<{ stats::STATS }>(c_str!("stats"));
         debugfs.create_file::<{ misuse::MISUSE }>(c_str!("misuse"));
+        debugfs.create_file::<{ latency::LATENCY }>(c_str!("latency"));
+        debugfs.create_file::<{ latency::LATENCY_BUCKETS }>(c_str!("latency_buckets"));
         let edu = KBox::pin_init(
             pci::Registration::register(c_str!("irqctx"), (dev.clone(), edu_irq)),
             GFP_KERNEL,

@@ -15,6 +15,7 @@ PACKAGES=(
 	busybox-static qemu-system-x86				# the guest: initramfs userland and the VM
 	qemu-system-data					# QEMU data, incl. specs/edu.txt
 	python3-sphinx						# Documentation/ builds, warnings fail
+	rt-tests gnuplot-nox					# the bench: cyclictest in the guest, the plot
 )
 
 mkdir -p "$IRQCTX_CACHE"

@@ -33,6 +33,7 @@ use crate::compat::{
 use crate::context::Context;
 use crate::device::{Bottom, IrqCtx, MAX_EDU};
 use crate::event::{EduIrq, Event, Source, Stage};
+use crate::latency::local_ns;
 use core::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
 use kernel::{
     alloc::flags::GFP_KERNEL,
@@ -260,6 +261,7 @@ impl Edu {
 
 impl ThreadedHandler for Arc<Edu> {
     fn handle(&self) -> ThreadedIrqReturn {
+        let entry = local_ns();
         let ctx = Context::capture();
         let now = Ktime::ktime_get().to_ns();
         let status = self.bar.read32(reg::INTR_STATUS).unwrap_or(0);
@@ -305,6 +307,10 @@ impl ThreadedHandler for Arc<Edu> {
             self.raises.fetch_add(1, Ordering::Release);
         }
         self.done.notify_all();
+        self.ctx
+            .latency
+            .cost(Source::Edu)
+            .record(local_ns() - entry);
         if wake_thread {
             ThreadedIrqReturn::WakeThread
         } else {

@@ -13,6 +13,7 @@ use crate::compat::hrtimer::{impl_has_hr_timer, HrTimer, HrTimerCallback, HrTime
 use crate::context::Context;
 use crate::device::IrqCtx;
 use crate::event::{Event, Source, Stage};
+use crate::latency::local_ns;
 use core::sync::atomic::Ordering;
 use kernel::{sync::ArcBorrow, time::Ktime};
 
@@ -20,6 +21,7 @@ impl_has_hr_timer!(IrqCtx, timer);
 
 impl HrTimerCallback for IrqCtx {
     fn run(this: ArcBorrow<'_, Self>) -> HrTimerRestart {
+        let entry = local_ns();
         let ctx = Context::capture();
         let now = Ktime::ktime_get().to_ns();
         // Start, stop and period changes cancel the timer (waiting for this
@@ -37,6 +39,9 @@ impl HrTimerCallback for IrqCtx {
         );
         this.timer
             .forward_now(this.period_ns.load(Ordering::Relaxed));
+        this.latency
+            .cost(Source::Hrtimer)
+            .record(local_ns() - entry);
         HrTimerRestart::Restart
     }
 }

@@ -10,6 +10,7 @@ use crate::compat::irq_work::{impl_has_irq_work, IrqWork, IrqWorkCallback};
 use crate::context::Context;
 use crate::device::IrqCtx;
 use crate::event::{Event, Source, Stage};
+use crate::latency::local_ns;
 use core::sync::atomic::Ordering;
 use kernel::{
     error::code::{EINTR, ERESTARTSYS},
@@ -22,6 +23,7 @@ impl_has_irq_work!(IrqCtx, irq_work);
 
 impl IrqWorkCallback for IrqCtx {
     fn run(this: ArcBorrow<'_, Self>) {
+        let entry = local_ns();
         let ctx = Context::capture();
         let now = Ktime::ktime_get().to_ns();
         let _ = IrqCtx::record_top(
@@ -37,6 +39,9 @@ impl IrqWorkCallback for IrqCtx {
         );
         this.irq_work_ran_ns.store(now, Ordering::Release);
         this.misuse_in_hardirq();
+        this.latency
+            .cost(Source::IrqWork)
+            .record(local_ns() - entry);
     }
 }
 

@@ -326,7 +326,8 @@ static enum verdict command(const char *s, size_t len, int *flags)
 	const char *val;
 
 	if ((len == 5 && !memcmp(s, "start", 5)) || (len == 4 && !memcmp(s, "stop", 4)) ||
-	    (len == 4 && !memcmp(s, "wake", 4)))
+	    (len == 4 && !memcmp(s, "wake", 4)) ||
+	    (len == 13 && !memcmp(s, "reset_latency", 13)))
 		return VALID;
 	if (!eq)
 		return INVALID;
@@ -348,6 +349,8 @@ static enum verdict command(const char *s, size_t len, int *flags)
 		*flags |= HAS_EDU;
 		return number(val, vlen, 0, 12);
 	}
+	if (KEY("irqs_off"))
+		return number(val, vlen, 1, 10000);
 	if (KEY("bh"))
 		return bottom_list(val, vlen);
 	if (KEY("misuse")) {
@@ -439,10 +442,12 @@ static size_t valid_command(char *buf, size_t len, size_t cap)
 {
 	static const char *const bottoms[] = { "workqueue", "bh", "thread" };
 
-	switch (below(13)) {
+	switch (below(15)) {
 	case 0: case 1: return append(buf, len, cap, "start");
 	case 2: return append(buf, len, cap, "stop");
 	case 12: return append(buf, len, cap, "wake");
+	case 13: return append(buf, len, cap, "reset_latency");
+	case 14: return append(buf, len, cap, "irqs_off=%s", num(1 + below(200)));
 	case 3: {
 		static const unsigned int periods[] = { 100, 101, 500, 1000, 5000, 10000, 100000, 10000000 };
 
@@ -527,12 +532,13 @@ static size_t invalid_line(char *buf, size_t len, size_t cap)
 		"irq_work =5", "irq_work= 5", "period_us=99", "period_us=10000001",
 		"factorial=13", "raise=1001", "irq_work=0", "raise=0", "bogus",
 		"start\tstop", "period_us=5000\x01", "wake=1", "WAKE", "wakeup",
+		"irqs_off=0", "irqs_off=10001", "reset_latency=1", "reset",
 	};
-	static const char *const keys[] = { "period_us", "irq_work", "raise", "factorial" };
+	static const char *const keys[] = { "period_us", "irq_work", "raise", "factorial", "irqs_off" };
 
 	switch (below(4)) {
 	case 0: case 1:
-		return append(buf, len, cap, "%s=%s", keys[below(4)],
+		return append(buf, len, cap, "%s=%s", keys[below(5)],
 			      numbers[below(sizeof(numbers) / sizeof(numbers[0]))]);
 	case 2:
 		return append(buf, len, cap, "%s", lines[below(sizeof(lines) / sizeof(lines[0]))]);
