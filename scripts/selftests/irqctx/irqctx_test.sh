@@ -98,6 +98,7 @@ test_bad_writes() {
 	local long
 	long=$(printf '%0300d' 0)
 	for w in bogus "period_us=abc" "period_us=1" "period_us=99999999999" "" \
+		irqs_off=0 irqs_off=10001 reset_latency=1 \
 		"$long" "$(printf 'period_us=5000\nbogus')" "$(printf 'start\nstart\nstart\nstart\nstart\nstart\nstart\nstart\nstart')"; do
 		[ "$("$IO" write "$w" | cut -d' ' -f1)" = errno=EINVAL ] || { echo "# accepted: '$w'"; return 1; }
 	done
@@ -144,6 +145,35 @@ test_lost() {
 	[ "${first%%=*}" = lost ] && [ "${first#lost=}" -ge 300 ]
 }
 
+# The latency histograms agree with the records: after reset_latency, N
+# irq_work top halves give count=N, max_ns is the largest delay_ns read, and
+# p50_ns is the upper end of the bucket holding the records' median (less
+# than 1/32 above it); the cost histogram counts the same N.
+latency() {	# latency METRIC SOURCE STAGE FIELD
+	sed -n "s/^metric=$1 source=$2 stage=$3 .*\b$4=\([0-9]*\).*/\1/p" \
+		/sys/kernel/debug/irqctx/latency
+}
+test_latency() {
+	ctl bh=none
+	ctl reset_latency
+	[ "$(latency delay irq_work top count)" = 0 ] && [ "$(latency cost irq_work top count)" = 0 ] ||
+		return 1
+	start_reader "$TMP/lat" -l 101 || return 1
+	ctl irq_work=101
+	wait_reader || return 1
+	sed -n 's/.* delay_ns=\([0-9]*\) .*/\1/p' "$TMP/lat" | sort -n >"$TMP/delays"
+	local n median max p50
+	n=$(wc -l <"$TMP/delays") median=$(sed -n 51p "$TMP/delays") max=$(tail -n 1 "$TMP/delays")
+	p50=$(latency delay irq_work top p50_ns)
+	echo "# $n records: median $median max $max; histogram: p50 $p50 max $(latency delay irq_work top max_ns)"
+	[ "$n" = 101 ] && [ "$(latency delay irq_work top count)" = 101 ] &&
+		[ "$(latency delay irq_work top max_ns)" = "$max" ] &&
+		[ "$p50" -ge "$median" ] && [ "$p50" -le $((median + median / 32 + 1)) ] &&
+		[ "$(latency cost irq_work top count)" = 101 ] || return 1
+	grep -q "^metric=delay source=irq_work stage=top lo_ns=[0-9]* hi_ns=[0-9]* count=[0-9]*$" \
+		/sys/kernel/debug/irqctx/latency_buckets
+}
+
 # While a reader holds the device open, rmmod is refused and the reader
 # keeps working; right after the last close it succeeds, timer running.
 test_rmmod() {
@@ -163,7 +193,7 @@ test_rmmod() {
 
 
 ktap_print_header
-ktap_set_plan 12
+ktap_set_plan 13
 ktap_test_result "module loads, /dev/irqctx is a root-only misc device" test_node
 [ -c "$DEV" ] || ktap_exit_fail_msg "no $DEV"
 ktap_test_result "top halves in hardirq (PREEMPT_RT: their threads), workqueue stages in a kworker" test_contexts
@@ -175,6 +205,7 @@ ktap_test_result "period_us changes the hrtimer period at run time" test_period
 ktap_test_result "bad and oversized writes get EINVAL, change nothing, log once" test_bad_writes
 ktap_test_result "a wake-up without a record: the reader re-checks and sleeps again" test_recheck
 ktap_test_result "a reader that falls behind is told how many records it lost" test_lost
+ktap_test_result "latency histograms agree with the records' delays" test_latency
 ktap_test_result "rmmod refused while a reader is open, clean right after close" test_rmmod
 ktap_test_result "dmesg holds no BUG, WARNING, lockdep report or call trace" test_no_splats
 rmmod irqctx

@@ -1,0 +1,138 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Guest side of scripts/bench.sh: every measurement in one boot. Writes its
+# results to /tmp/bench and prints them at the end between "@file NAME" lines
+# for the host to pick up from the console; the host computes the figures.
+# Settings come from /irqctx/bench.env (see scripts/bench.sh).
+. /irqctx/bench.env
+OUT=/tmp/bench
+DBG=/sys/kernel/debug/irqctx
+LAT=/irqctx/irqctx_lat
+mkdir -p "$OUT"
+
+say() { echo "@bench $*" >/dev/kmsg; echo "@bench $*"; }
+die() { say "error: $*"; exit 1; }
+
+insmod /irqctx/irqctx.ko || die "insmod irqctx.ko failed"
+edu=0
+grep -q "^edu=bound" "$DBG/stats" && edu=1
+
+# Two CPU hogs that also enter the kernel all the time: the "load" runs.
+load_start() {
+	dd if=/dev/zero of=/dev/null bs=64k 2>/dev/null &
+	LOAD1=$!
+	dd if=/dev/zero of=/dev/null bs=64k 2>/dev/null &
+	LOAD2=$!
+}
+load_stop() {
+	kill "$LOAD1" "$LOAD2"
+	wait "$LOAD1" "$LOAD2" 2>/dev/null
+}
+
+# -- P1: cyclictest and irqctx's hrtimer, same period and priority -----------
+# Rounds alternate the two tools so that drift in the host's load hits both.
+for load in idle load; do
+	[ "$load" = load ] && load_start
+	r=1
+	while [ "$r" -le "$ROUNDS" ]; do
+		say "P1 $load round $r/$ROUNDS: cyclictest, then irqctx ($LOOPS loops each)"
+		/usr/bin/cyclictest -m -p 90 -i 1000 -l "$LOOPS" -h 100000 -q \
+			--histfile="$OUT/p1-$load-$r-cyclictest.hist" >"$OUT/p1-$load-$r-cyclictest.txt" 2>&1 ||
+			die "cyclictest failed: $(cat "$OUT/p1-$load-$r-cyclictest.txt")"
+		$LAT read -p 90 -n "$LOOPS" -s hrtimer -c 'bh=none\nperiod_us=1000\nreset_latency\nstart' \
+			-C stop -o "$OUT/p1-$load-$r-irqctx.hist" >"$OUT/p1-$load-$r-irqctx.txt" ||
+			die "irqctx_lat failed: $(cat "$OUT/p1-$load-$r-irqctx.txt")"
+		grep "^metric=delay source=hrtimer stage=top " "$DBG/latency_buckets" \
+			>"$OUT/p1-$load-$r-handler.buckets"
+		r=$((r + 1))
+	done
+	[ "$load" = load ] && load_stop
+done
+
+# -- Stages: every source x bottom half, clean and with interrupts-off
+# sections injected ----------------------------------------------------------
+for mode in clean irqsoff; do
+	say "stages $mode: hrtimer x $STAGE_LOOPS, irq_work x $BURST, raise x $BURST"
+	printf 'reset_latency\nbh=workqueue,bh,thread\nperiod_us=1000\n' >/dev/irqctx
+	if [ "$mode" = irqsoff ]; then
+		$LAT inject "$INJECT_US" "$INJECT_PERIOD_US" >"$OUT/stages-inject.txt" &
+		INJ=$!
+	fi
+	$LAT read -n "$STAGE_LOOPS" -s hrtimer -c start -C stop >"$OUT/stages-$mode-reader.txt" ||
+		die "irqctx_lat failed"
+	echo "irq_work=$BURST" >/dev/irqctx || die "irq_work=$BURST failed"
+	if [ "$edu" = 1 ]; then
+		echo "raise=$BURST" >/dev/irqctx || die "raise=$BURST failed"
+	fi
+	if [ "$mode" = irqsoff ]; then
+		kill "$INJ"
+		wait "$INJ"
+	fi
+	# (The deferred stages of the last few top halves may still be queued:
+	# they are missing from the counts, not from the distributions' shape.)
+	cp "$DBG/latency" "$OUT/stages-$mode.txt"
+	cp "$DBG/latency_buckets" "$OUT/stages-$mode.buckets"
+done
+
+# -- P2: the top half's own cost: irqctx, its C twin, an empty handler -------
+say "P2: top-half cost, irqctx then C twin then empty handler (${P2_SECONDS}s each)"
+printf 'reset_latency\nbh=none\nperiod_us=1000\nstart\n' >/dev/irqctx
+sleep "$P2_SECONDS"
+echo stop >/dev/irqctx
+echo "irq_work=$BURST" >/dev/irqctx
+[ "$edu" = 1 ] && echo "raise=$BURST" >/dev/irqctx
+grep "^metric=cost " "$DBG/latency" >"$OUT/p2-rust.txt"
+rmmod irqctx || die "rmmod irqctx failed"
+for twin in c empty; do
+	e=0
+	[ "$twin" = empty ] && e=1
+	insmod /irqctx/irqctx_twin.ko period_us=1000 empty=$e || die "insmod irqctx_twin.ko failed"
+	sleep "$P2_SECONDS"
+	grep "^metric=cost " /sys/kernel/debug/irqctx_twin/latency >"$OUT/p2-$twin.txt"
+	rmmod irqctx_twin
+done
+insmod /irqctx/irqctx.ko || die "insmod irqctx.ko failed"
+
+# -- P3: the highest rate a reader that keeps up gets everything at -----------
+for period in $P3_PERIODS; do
+	say "P3: hrtimer every $period us, a SCHED_FIFO reader, ${P3_SECONDS}s"
+	$LAT read -p 90 -d "$P3_SECONDS" -s hrtimer -c "bh=none\nperiod_us=$period\nstart" -C stop \
+		>"$OUT/p3-reader-$period.txt" || die "irqctx_lat failed"
+done
+say "P3: the top halves alone (no reader): hrtimer every 100 us, irq_work bursts"
+b0=$(grep "^source=hrtimer " "$DBG/stats")
+t0=$(cut -d' ' -f1 /proc/uptime)
+printf 'bh=none\nperiod_us=100\nstart\n' >/dev/irqctx
+sleep "$P3_SECONDS"
+echo stop >/dev/irqctx
+t1=$(cut -d' ' -f1 /proc/uptime)
+{
+	echo "seconds=$t0 $t1"
+	echo "$b0"
+	grep "^source=hrtimer " "$DBG/stats"
+} >"$OUT/p3-alone-hrtimer.txt"
+b0=$(grep "^source=irq_work " "$DBG/stats")
+t0=$(cut -d' ' -f1 /proc/uptime)
+i=0
+while [ "$i" -lt "$P3_BURSTS" ]; do
+	echo irq_work=1000 >/dev/irqctx
+	i=$((i + 1))
+done
+t1=$(cut -d' ' -f1 /proc/uptime)
+{
+	echo "seconds=$t0 $t1"
+	echo "$b0"
+	grep "^source=irq_work " "$DBG/stats"
+} >"$OUT/p3-alone-irq_work.txt"
+rmmod irqctx || die "rmmod irqctx failed"
+
+# Anything the kernel reported meanwhile spoils the figures: say so.
+dmesg | grep -E "BUG:|WARNING:|Call Trace" >"$OUT/splats.txt"
+
+say "done: $(ls "$OUT" | wc -l) files"
+for f in "$OUT"/*; do
+	echo "@file $(basename "$f")"
+	grep -v ' 000000$' "$f"
+done
+echo "@end"
