@@ -5,6 +5,6 @@
 project = "irqctx"
 copyright = "irqctx developers"
 master_doc = "index"
-exclude_patterns = ["misuse/*.txt"]
+exclude_patterns = ["misuse/*.txt", "bench/*.txt"]
 html_theme = "alabaster"
 highlight_language = "none"
