@@ -21,8 +21,21 @@ RUST_SRCS = $(shell find $(CURDIR)/rust -name '*.rs' ! -name '*_generated.rs')
 
 all: modules
 
-modules clean:
+# Objects built against another kernel tree look up to date to Kbuild: the
+# trees share one source, so the command lines are the same and the
+# generated headers they depend on are older than the objects. Building
+# against a different KDIR than last time (a changed config fragment makes a
+# new one) therefore starts from clean.
+KDIR_STAMP := $(CURDIR)/.kdir
+
+modules:
+	@if [ "$$(cat $(KDIR_STAMP) 2>/dev/null)" != "$(realpath $(KDIR))" ]; then \
+		$(KMAKE) clean >/dev/null && echo "$(realpath $(KDIR))" >$(KDIR_STAMP); fi
 	$(KMAKE) $@
+
+clean:
+	$(KMAKE) $@
+	rm -f $(KDIR_STAMP)
 
 clippy:
 	@$(KMAKE) CLIPPY=1 -B modules 2>&1 | tee $(CURDIR)/.clippy.log

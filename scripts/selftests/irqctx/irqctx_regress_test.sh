@@ -9,8 +9,6 @@
 . "$(dirname "$0")/lib.sh"
 
 EDU=/sys/bus/pci/drivers/irqctx
-STATS=/sys/kernel/debug/irqctx/stats
-stat_source() { sed -n "s/^source=$1 top=//p" $STATS; }
 stat_stage() { sed -n "s/^stage=$1 count=[0-9]* min_ns=\\([-0-9]*\\) .*/\\1/p" $STATS; }
 gone() { ! kill -0 "$1" 2>/dev/null; }
 
@@ -203,6 +201,25 @@ test_unbound_quiet() {
 	rmmod irqctx && load
 }
 
+# rmmod racing a sysfs unbind of one edu device (the driver core serialises
+# them per device): whichever comes first, each round ends with the module
+# gone and the device unbound, and dmesg stays clean (the last test).
+test_rmmod_unbind_race() {
+	local i bdf unbind
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		[ -e /sys/module/irqctx ] || load || return 1
+		bdf=$(ls "$EDU" | grep '^0000:' | head -n 1)
+		[ -n "$bdf" ] || return 1
+		# Fails (no such file, ENODEV) when rmmod went first: that is fine.
+		(echo "$bdf" >"$EDU/unbind") 2>/dev/null &
+		unbind=$!
+		rmmod irqctx || { wait $unbind; return 1; }
+		wait $unbind
+		[ ! -e /sys/module/irqctx ] && [ ! -e "/sys/bus/pci/devices/$bdf/driver" ] || return 1
+	done
+	load
+}
+
 # A signal in the middle of a burst, with an SA_RESTART handler: the write
 # ends with EINTR and is not restarted (a restart would trigger the burst's
 # interrupts again); what happened is what the statistics count.
@@ -235,7 +252,7 @@ result_or_skip() {
 }
 
 ktap_print_header
-ktap_set_plan 14
+ktap_set_plan 15
 up_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
 t0=$(up_ms)
 load || ktap_exit_fail_msg "insmod failed"
@@ -258,6 +275,7 @@ else
 	ktap_test_skip "a raise burst blocks neither statistics nor the other device (no QEMU edu device)"
 fi
 edu_test "an unbound edu device cannot storm its shared INTx line" test_unbound_quiet
+edu_test "rmmod racing a sysfs unbind: module gone, device unbound, no oops" test_rmmod_unbind_race
 if [ -n "$(edu_devices)" ]; then
 	result_or_skip "a signal mid raise= burst gives EINTR, no replay under SA_RESTART" \
 		"the burst ended before the signal" test_no_replay edu raise

@@ -9,10 +9,8 @@
 . "$(dirname "$0")/lib.sh"
 
 EDU=/sys/bus/pci/drivers/irqctx
-stat_field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" /sys/kernel/debug/irqctx/stats | head -n 1; }
 edu_irq() { stat_field irq; }
 irq_none() { stat_field irq_none; }
-stat_source() { sed -n "s/^source=$1 top=//p" /sys/kernel/debug/irqctx/stats; }
 
 
 # matrix SRC BH: trigger SRC with bottom half BH selected; every line read

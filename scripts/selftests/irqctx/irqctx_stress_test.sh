@@ -29,7 +29,6 @@
 
 FUZZ="$DIR/irqctx_fuzz"
 EDU=/sys/bus/pci/drivers/irqctx
-STATS=/sys/kernel/debug/irqctx/stats
 # lib.sh's patterns and the other detectors.
 SPLATS_ALL="$SPLATS|BUG: KASAN|BUG: KCSAN|ODEBUG|UBSAN:|INFO: task .* blocked|circular locking|refcount_t:|Kernel panic|Unable to handle|unable to handle"
 
@@ -56,7 +55,6 @@ EVENTS=$((2 * WRITES * LINES * 1000))
 
 # --- helpers ---------------------------------------------------------------
 
-stat_source() { sed -n "s/^source=$1 top=//p" "$STATS"; }
 bound_count() { grep -c '^edu=bound ' "$STATS"; }
 # NOW: the uptime in whole seconds (no fork; retried if a read is cut short).
 now() {

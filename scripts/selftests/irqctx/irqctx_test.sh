@@ -114,7 +114,7 @@ test_bad_writes() {
 
 # A wake-up without a record (write "wake"): the reader re-checks, sleeps
 # again and returns only with a record; the wake-up is counted (rechecks).
-rechecks() { sed -n 's/.* rechecks=\([0-9]*\) .*/\1/p' /sys/kernel/debug/irqctx/stats; }
+rechecks() { stat_field rechecks; }
 test_recheck() {
 	ctl bh=none
 	local before=$(rechecks)

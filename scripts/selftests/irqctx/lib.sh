@@ -33,6 +33,11 @@ SPLATS='BUG:|WARNING:|INFO: (possible|inconsistent|task .* blocked)|possible rec
 
 ctl() { printf '%s\n' "$*" >"$DEV"; }
 
+# The statistics: the first value of key=$1, and source $1's top halves.
+STATS=/sys/kernel/debug/irqctx/stats
+stat_field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" "$STATS" | head -n 1; }
+stat_source() { sed -n "s/^source=$1 top=//p" "$STATS"; }
+
 # awk: field("key") is the value of key=value on the current line, as a
 # string; num("key") the same as a number (compare numbers with num()).
 AWK_FIELD='function field(k,   i) { for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }
