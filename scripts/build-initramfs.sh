@@ -34,7 +34,7 @@ done
 cat >"$root/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
-export PATH=/bin:/sbin:/irqctx
+export PATH=/bin:/sbin:/irqctx:/usr/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
@@ -71,5 +71,7 @@ case $rc in 137|143) exit 124 ;; esac
 exit $rc
 TIMEOUT
 chmod 0755 "$root/usr/bin/timeout"
+# "#!/usr/bin/env perl" (the runner's prefix.pl, when perl is given).
+ln -s /bin/busybox "$root/usr/bin/env"
 
 (cd "$root" && find . -print0 | cpio --null -o -H newc --owner 0:0 --quiet) >"$out"

@@ -111,6 +111,18 @@ module_for() {
 	echo "$dir/irqctx.ko"
 }
 
+# perl_files: vm.sh FILE:GUEST_PATH arguments that give the guest the host's
+# perl with what the kselftest runner's prefix.pl loads. Without
+# /usr/bin/perl the runner prefixes test output with sed, which busybox
+# buffers: a test's lines would reach the console only when it ends.
+perl_files() {
+	local f
+	for f in /usr/bin/perl $(ldd /usr/bin/perl | grep -o '/[^ ]*') \
+		$(perl -MIO::Handle -e 'print "$_\n" for values %INC, @DynaLoader::dl_shared_objects'); do
+		echo "$(readlink -f "$f"):$f"
+	done
+}
+
 # install_selftests DIR KO: the kselftest install of the irqctx selftests in
 # DIR (see scripts/selftests/irqctx/Makefile) with KO as its irqctx.ko; the
 # guests get it as /kselftest.

@@ -83,7 +83,7 @@ boot_guest() {
 	set +e
 	scripts/vm.sh -q -K "$VARIANT" -t "$GUEST_TIMEOUT" -l "$logfile" \
 		-a "loglevel=4 IRQCTX_SLOWDOWN=$SLOWDOWN IRQCTX_STRESS=$IRQCTX_STRESS${tests:+ IRQCTX_TESTS=$tests}" \
-		"$T/run_guest.sh" "$OUT/kselftest:/kselftest"
+		"$T/run_guest.sh" "$OUT/kselftest:/kselftest" $(perl_files)
 	guest_status=$?
 	set -e
 }
