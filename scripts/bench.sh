@@ -8,9 +8,13 @@
 # TCG only ratios within one boot mean anything). Prints the figures, writes
 # them to out/bench/report.txt and the plot to out/bench/latency.png.
 #
-#   bench.sh [--smoke] [--update-docs] [VARIANT]
+#   bench.sh [--smoke] [--inject=US,PERIOD_US] [--update-docs] [VARIANT]
 #     --smoke        a short run that only proves every figure comes out
 #                    (CI): a few hundred samples, one round
+#     --inject=US,PERIOD_US
+#                    the interrupts-off sections of the stage runs: US
+#                    microseconds (1..10000) every PERIOD_US (default
+#                    200,5000)
 #     --update-docs  copy the report and the plot into Documentation/bench/
 #     VARIANT        the kernel to boot (default: production, the variant
 #                    without lockdep and the other debug checks, whose cost
@@ -23,10 +27,11 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$IRQCTX_TOP"
 
-smoke=0 docs=0 variant=production
+smoke=0 docs=0 variant=production inject=200,5000
 for arg in "$@"; do
 	case $arg in
 	--smoke) smoke=1 ;;
+	--inject=*) inject=${arg#--inject=} ;;
 	--update-docs) docs=1 ;;
 	-*) die "unknown option $arg (see the comment at the top of $0)" ;;
 	*) variant=$arg ;;
@@ -53,11 +58,15 @@ while read -r lib; do
 	files+=("$(readlink -f "$lib"):$lib")
 done < <(ldd "$cyclictest" | grep -o '/[^ ]*')
 
+[[ $inject =~ ^([0-9]+),([0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" -ge 1 ] &&
+	[ "${BASH_REMATCH[1]}" -le 10000 ] && [ "${BASH_REMATCH[2]}" -gt "${BASH_REMATCH[1]}" ] ||
+	die "--inject=US,PERIOD_US: US in 1..10000, PERIOD_US larger (got '$inject')"
+settings=(INJECT_US="${BASH_REMATCH[1]}" INJECT_PERIOD_US="${BASH_REMATCH[2]}")
 if [ "$smoke" = 1 ]; then
-	settings=(LOOPS=300 ROUNDS=1 STAGE_LOOPS=100 BURST=100 INJECT_US=200 INJECT_PERIOD_US=5000
+	settings+=(LOOPS=300 ROUNDS=1 STAGE_LOOPS=100 BURST=100
 		P2_SECONDS=1 P3_SECONDS=1 P3_PERIODS="1000 100" P3_BURSTS=2)
 else
-	settings=(LOOPS=5000 ROUNDS=3 STAGE_LOOPS=2000 BURST=1000 INJECT_US=200 INJECT_PERIOD_US=5000
+	settings+=(LOOPS=5000 ROUNDS=3 STAGE_LOOPS=2000 BURST=1000
 		P2_SECONDS=5 P3_SECONDS=10 P3_PERIODS="1000 500 200 100" P3_BURSTS=10)
 fi
 printf '%s\n' "${settings[@]}" | sed 's/=\(.* .*\)/="\1"/' >"$out/bench.env"

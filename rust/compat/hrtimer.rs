@@ -122,7 +122,7 @@ impl<T: HasHrTimer + HrTimerCallback + Send + Sync> HrTimer<T> {
     /// so, until the returned handle (or any other handle of it) is dropped.
     ///
     /// Callers serialise starts with each other: a start while the callback
-    /// runs on another CPU would make the callback's [`Self::forward`]
+    /// runs on another CPU would make the callback's [`Self::forward_now`]
     /// warn, as in C.
     pub(crate) fn start(this: ArcBorrow<'_, T>, delay_ns: i64) -> HrTimerHandle<T> {
         // INVARIANT: The handle owns a reference before the timer is armed.
@@ -137,17 +137,18 @@ impl<T: HasHrTimer + HrTimerCallback + Send + Sync> HrTimer<T> {
         handle
     }
 
-    /// Moves the expiry forward by whole `interval_ns` until it is after
-    /// `now_ns` (`CLOCK_MONOTONIC`, usually read at the callback's start:
-    /// one clock read less than `hrtimer_forward_now()`); returns the number
-    /// of intervals skipped (overruns + 1).
+    /// Moves the expiry forward by whole `interval_ns` until it is in the
+    /// future, as of now; returns the number of intervals skipped (overruns
+    /// + 1). Not from a time read at the callback's start: a callback that
+    /// ran longer than a period (a KASAN kernel under TCG does) would then
+    /// set an expiry already past, and the timer would fire back to back.
     ///
     /// Meant to be called from the callback before returning
     /// [`HrTimerRestart::Restart`].
-    pub(crate) fn forward(&self, now_ns: i64, interval_ns: i64) -> u64 {
-        // SAFETY: The timer is initialised; `hrtimer_forward()` only moves
-        // its expiry, whatever `now_ns` is.
-        unsafe { bindings::hrtimer_forward(self.raw(), now_ns, interval_ns) }
+    pub(crate) fn forward_now(&self, interval_ns: i64) -> u64 {
+        // SAFETY: The timer is initialised; `ktime_get()` is the base of
+        // `CLOCK_MONOTONIC`.
+        unsafe { bindings::hrtimer_forward(self.raw(), bindings::ktime_get(), interval_ns) }
     }
 
     /// The time the timer is (or was last) programmed to expire, in ns of

@@ -38,7 +38,7 @@ impl HrTimerCallback for IrqCtx {
             },
         );
         this.timer
-            .forward(now, this.period_ns.load(Ordering::Relaxed));
+            .forward_now(this.period_ns.load(Ordering::Relaxed));
         this.latency
             .cost(Source::Hrtimer)
             .record(local_ns() - entry);

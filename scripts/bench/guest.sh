@@ -50,6 +50,12 @@ for load in idle load; do
 	[ "$load" = load ] && load_stop
 done
 
+# What a read() of a record that is already there costs, next to a system
+# call that does nothing: the part of P1 after the reader is running.
+for r in 1 2 3; do
+	$LAT readcost >>"$OUT/p1-readcost.txt" || die "irqctx_lat readcost failed"
+done
+
 # -- Stages: every source x bottom half, clean and with interrupts-off
 # sections injected ----------------------------------------------------------
 for mode in clean irqsoff; do

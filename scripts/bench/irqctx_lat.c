@@ -6,6 +6,7 @@
  *   irqctx_lat read [-p PRIO] [-n COUNT | -d SECONDS] [-s SOURCE] [-c CMDS]
  *                   [-C CMDS] [-o HISTFILE]
  *   irqctx_lat inject US PERIOD_US
+ *   irqctx_lat readcost
  *
  * read opens /dev/irqctx, optionally as a SCHED_FIFO task of priority PRIO
  * with its memory locked (as cyclictest -m -p PRIO runs), writes CMDS (a
@@ -27,6 +28,11 @@
  *
  * inject writes "irqs_off=US" every PERIOD_US (CLOCK_MONOTONIC, absolute
  * deadlines) until SIGTERM, then prints "injected=N".
+ *
+ * readcost has 200 irq_work top halves recorded (bh=none), then reads them
+ * back one read() each, none of which has to sleep, and prints the mean
+ * time of such a read() and of a system call that does nothing:
+ * "read_ns=N getppid_ns=N" (what P1's read path costs beyond the wake-up).
  *
  * Exit status: 0, 1 when a system call fails (errno printed), 2 usage.
  */
@@ -244,6 +250,29 @@ static int do_inject(int argc, char **argv)
 	return 0;
 }
 
+static int do_readcost(void)
+{
+	enum { N = 200 };
+	long long t0, read_ns, null_ns;
+	char buf[384];	/* one line at most (MAX_LINE): one record a read() */
+	int fd = open(DEV, O_RDWR | O_NONBLOCK);
+
+	if (fd < 0)
+		fail("open");
+	commands(fd, "bh=none\\nirq_work=200");
+	t0 = now_ns();
+	for (int i = 0; i < N; i++)
+		if (read(fd, buf, sizeof(buf)) <= 0)
+			fail("read");
+	read_ns = (now_ns() - t0) / N;
+	t0 = now_ns();
+	for (int i = 0; i < N; i++)
+		getppid();
+	null_ns = (now_ns() - t0) / N;
+	printf("read_ns=%lld getppid_ns=%lld\n", read_ns, null_ns);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -253,5 +282,7 @@ int main(int argc, char **argv)
 		return do_read(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "inject"))
 		return do_inject(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "readcost") && argc == 2)
+		return do_readcost();
 	usage();
 }

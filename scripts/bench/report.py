@@ -163,6 +163,13 @@ def main():
     for load, ratios in p1.items():
         say(f"P1 ({load}) = irqctx read() / cyclictest: p50 {spread([r[0] for r in ratios])}, "
             f"p99 {spread([r[1] for r in ratios])} (median [min..max] of {len(ratios)} rounds)")
+    costs = [kv(l) for l in read(guest, "p1-readcost.txt")]
+    if not costs:
+        raise Missing("no read() cost figures")
+    say("read() of a record already there: "
+        + ", ".join(f"{int(c['read_ns']) / 1000:.1f}" for c in costs)
+        + " us; getppid(): " + ", ".join(f"{int(c['getppid_ns']) / 1000:.1f}" for c in costs)
+        + " us (3 runs)")
     say("")
 
     # -- Stages ------------------------------------------------------------

@@ -10,8 +10,8 @@
  * predicates, pid, comm, stack), read the clock and the expiry, take an
  * irqsave spinlock, push a record into a 256-entry ring, count it, add its
  * delay to the min/avg/max statistics and to a histogram, unlock, wake the
- * readers' wait queue, forward the timer from the time read at the start.
- * With empty=1 it only forwards the timer (from a fresh clock read). Either way its cost, entry to return on sched_clock(), goes into a
+ * readers' wait queue, forward the timer. With empty=1 it only forwards the
+ * timer. Either way its cost, entry to return on sched_clock(), goes into a
  * histogram with irqctx's buckets (rust/histogram.rs), shown in
  * /sys/kernel/debug/irqctx_twin/latency in irqctx's format.
  *
@@ -212,16 +212,13 @@ static enum hrtimer_restart twin_fn(struct hrtimer *timer)
 	ktime_t interval = ns_to_ktime(period_us * NSEC_PER_USEC);
 	struct event ev = { .source = 0, .stage = 0 };
 
-	if (empty) {
-		hrtimer_forward_now(timer, interval);
-		hist_record(&twin.cost_hist, sched_clock() - entry);
-		return HRTIMER_RESTART;
+	if (!empty) {
+		context_capture(&ev.ctx);
+		ev.t_ns = ktime_get();
+		ev.delay_ns = ev.t_ns - hrtimer_get_expires(timer);
+		record_top(&ev);
 	}
-	context_capture(&ev.ctx);
-	ev.t_ns = ktime_get();
-	ev.delay_ns = ev.t_ns - hrtimer_get_expires(timer);
-	record_top(&ev);
-	hrtimer_forward(timer, ev.t_ns, interval);
+	hrtimer_forward_now(timer, interval);
 	hist_record(&twin.cost_hist, sched_clock() - entry);
 	return HRTIMER_RESTART;
 }
