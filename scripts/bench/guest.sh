@@ -58,18 +58,25 @@ done
 
 # -- Stages: every source x bottom half, clean and with interrupts-off
 # sections injected ----------------------------------------------------------
+# All on CPU 0, where the sections are injected: the hrtimer fires on the
+# CPU that started it, the irq_work on the one that queued it, the edu
+# device's interrupts are steered there. An interrupt due during a section
+# is taken when it ends.
+for irq in $(sed -n 's/^edu=bound .* irq=\([0-9]*\) .*/\1/p' "$DBG/stats"); do
+	echo 1 >"/proc/irq/$irq/smp_affinity" || die "cannot steer irq $irq to CPU 0"
+done
 for mode in clean irqsoff; do
 	say "stages $mode: hrtimer x $STAGE_LOOPS, irq_work x $BURST, raise x $BURST"
 	printf 'reset_latency\nbh=workqueue,bh,thread\nperiod_us=1000\n' >/dev/irqctx
 	if [ "$mode" = irqsoff ]; then
-		$LAT inject "$INJECT_US" "$INJECT_PERIOD_US" >"$OUT/stages-inject.txt" &
+		taskset -c 0 $LAT inject "$INJECT_US" "$INJECT_PERIOD_US" >"$OUT/stages-inject.txt" &
 		INJ=$!
 	fi
-	$LAT read -n "$STAGE_LOOPS" -s hrtimer -c start -C stop >"$OUT/stages-$mode-reader.txt" ||
-		die "irqctx_lat failed"
-	echo "irq_work=$BURST" >/dev/irqctx || die "irq_work=$BURST failed"
+	taskset -c 0 $LAT read -n "$STAGE_LOOPS" -s hrtimer -c start -C stop \
+		>"$OUT/stages-$mode-reader.txt" || die "irqctx_lat failed"
+	taskset -c 0 sh -c "echo irq_work=$BURST >/dev/irqctx" || die "irq_work=$BURST failed"
 	if [ "$edu" = 1 ]; then
-		echo "raise=$BURST" >/dev/irqctx || die "raise=$BURST failed"
+		taskset -c 0 sh -c "echo raise=$BURST >/dev/irqctx" || die "raise=$BURST failed"
 	fi
 	if [ "$mode" = irqsoff ]; then
 		kill "$INJ"
