@@ -53,6 +53,7 @@ kernel_slowdown() {
 	case $1 in
 	debug) echo 4 ;;	# KASAN + kmemleak + debug objects
 	kcsan) echo 3 ;;	# KCSAN's watchpoint delays + kmemleak + debug objects
+	rt) echo 3 ;;		# every interrupt and irq_work a thread's wake-up (suite: 377 s)
 	*) echo 1 ;;
 	esac
 }
