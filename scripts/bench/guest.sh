@@ -62,7 +62,8 @@ done
 # CPU that started it, the irq_work on the one that queued it, the edu
 # device's interrupts are steered there. An interrupt due during a section
 # is taken when it ends.
-for irq in $(sed -n 's/^edu=bound .* irq=\([0-9]*\) .*/\1/p' "$DBG/stats"); do
+EDU_IRQS=$(sed -n 's/^edu=bound .* irq=\([0-9]*\) .*/\1/p' "$DBG/stats")
+for irq in $EDU_IRQS; do
 	echo 1 >"/proc/irq/$irq/smp_affinity" || die "cannot steer irq $irq to CPU 0"
 done
 for mode in clean irqsoff; do
@@ -86,6 +87,11 @@ for mode in clean irqsoff; do
 	# they are missing from the counts, not from the distributions' shape.)
 	cp "$DBG/latency" "$OUT/stages-$mode.txt"
 	cp "$DBG/latency_buckets" "$OUT/stages-$mode.buckets"
+done
+
+# Every CPU again, as before.
+for irq in $EDU_IRQS; do
+	printf '%x\n' $(((1 << $(nproc)) - 1)) >"/proc/irq/$irq/smp_affinity"
 done
 
 # -- P2: the top half's own cost: irqctx, its C twin, an empty handler -------
