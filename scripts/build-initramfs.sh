@@ -47,10 +47,10 @@ ln -s /proc/self/fd/2 /dev/stderr
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmpfs /tmp
 cd /irqctx
-echo "IRQCTX-GUEST: running /irqctx/run on $(nproc) CPUs, $(uname -r)"
+printf '\nIRQCTX-GUEST: running /irqctx/run on %s CPUs, %s\n' "$(nproc)" "$(uname -r)"
 sh /irqctx/run
 rc=$?
-echo "IRQCTX-GUEST-EXIT: $rc"
+printf '\nIRQCTX-GUEST-EXIT: %s\n' "$rc"
 printf "\\$(printf %03o "$rc")" | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
 poweroff -f
 INIT
