@@ -138,10 +138,11 @@ impl<T: HasHrTimer + HrTimerCallback + Send + Sync> HrTimer<T> {
     }
 
     /// Moves the expiry forward by whole `interval_ns` until it is in the
-    /// future, as of now; returns the number of intervals skipped (overruns
-    /// + 1). Not from a time read at the callback's start: a callback that
-    /// ran longer than a period (a KASAN kernel under TCG does) would then
-    /// set an expiry already past, and the timer would fire back to back.
+    /// future, as of now; returns the number of intervals moved (the
+    /// overruns plus one). Not from a time read at the callback's start: a
+    /// callback that ran longer than a period (a KASAN kernel under TCG
+    /// does) would then set an expiry already past, and the timer would
+    /// fire back to back.
     ///
     /// Meant to be called from the callback before returning
     /// [`HrTimerRestart::Restart`].
