@@ -8,10 +8,11 @@
 //! lower bound (3.1%). Values from 2^[`MAX_EXP`] ns (about 137 s) on share
 //! the last bucket; the exact maximum is kept beside the buckets.
 //!
-//! Recording is two relaxed atomic increments and an atomic maximum: safe in
-//! any context, hardirq included, and never waiting. A reader that snapshots
-//! a histogram while it is recorded into may see a count that is one ahead
-//! of its buckets; percentiles are computed from the buckets alone.
+//! Recording is a relaxed atomic increment and an atomic maximum: safe in any
+//! context, hardirq included, and never waiting. A summary taken while values
+//! are recorded reads the buckets twice (for the count, then for the
+//! percentiles), so a value recorded in between may be in one and not the
+//! other.
 
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::{alloc::flags::GFP_KERNEL, prelude::*};
@@ -99,18 +100,16 @@ impl Histogram {
         let count: u64 = self.counts().sum();
         let max_ns = self.max_ns.load(Ordering::Relaxed);
         let mut pct = [0u64; PERCENTILES.len()];
-        if count > 0 {
-            for (p, (per_100k, _)) in pct.iter_mut().zip(PERCENTILES) {
-                // The rank of the percentile, 1-based, rounded up.
-                let rank = (count * per_100k).div_ceil(100_000).max(1);
-                let mut seen = 0;
-                for (i, c) in self.counts().enumerate() {
-                    seen += c;
-                    if seen >= rank {
-                        *p = (bounds(i).1 - 1).min(max_ns);
-                        break;
-                    }
-                }
+        // The 1-based rank of a percentile, rounded up. The percentiles are
+        // in increasing order: one walk over the buckets finds them all.
+        let rank = |per_100k: u64| (count * per_100k).div_ceil(100_000).max(1);
+        let mut next = 0;
+        let mut seen = 0;
+        for (i, c) in self.counts().enumerate() {
+            seen += c;
+            while next < pct.len() && seen >= rank(PERCENTILES[next].0) {
+                pct[next] = (bounds(i).1 - 1).min(max_ns);
+                next += 1;
             }
         }
         Summary { count, pct, max_ns }

@@ -120,30 +120,21 @@ for period in $P3_PERIODS; do
 		>"$OUT/p3-reader-$period.txt" || die "irqctx_lat failed"
 done
 say "P3: the top halves alone (no reader): hrtimer every 100 us, irq_work bursts"
-b0=$(grep "^source=hrtimer " "$DBG/stats")
-t0=$(cut -d' ' -f1 /proc/uptime)
-printf 'bh=none\nperiod_us=100\nstart\n' >/dev/irqctx
-sleep "$P3_SECONDS"
-echo stop >/dev/irqctx
-t1=$(cut -d' ' -f1 /proc/uptime)
-{
-	echo "seconds=$t0 $t1"
-	echo "$b0"
-	grep "^source=hrtimer " "$DBG/stats"
-} >"$OUT/p3-alone-hrtimer.txt"
-b0=$(grep "^source=irq_work " "$DBG/stats")
-t0=$(cut -d' ' -f1 /proc/uptime)
-i=0
-while [ "$i" -lt "$P3_BURSTS" ]; do
-	echo irq_work=1000 >/dev/irqctx
-	i=$((i + 1))
-done
-t1=$(cut -d' ' -f1 /proc/uptime)
-{
-	echo "seconds=$t0 $t1"
-	echo "$b0"
-	grep "^source=irq_work " "$DBG/stats"
-} >"$OUT/p3-alone-irq_work.txt"
+# alone SOURCE COMMANDS: runs COMMANDS (shell), then writes how many top
+# halves SOURCE made meanwhile, and over which uptime, for the report.
+alone() {
+	local b0 t0
+	b0=$(grep "^source=$1 " "$DBG/stats")
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	eval "$2"
+	{
+		echo "seconds=$t0 $(cut -d' ' -f1 /proc/uptime)"
+		echo "$b0"
+		grep "^source=$1 " "$DBG/stats"
+	} >"$OUT/p3-alone-$1.txt"
+}
+alone hrtimer 'printf "bh=none\nperiod_us=100\nstart\n" >/dev/irqctx; sleep "$P3_SECONDS"; echo stop >/dev/irqctx'
+alone irq_work 'i=0; while [ "$i" -lt "$P3_BURSTS" ]; do echo irq_work=1000 >/dev/irqctx; i=$((i + 1)); done'
 rmmod irqctx || die "rmmod irqctx failed"
 
 # Anything the kernel reported meanwhile spoils the figures: say so.
