@@ -99,6 +99,8 @@ void irqctx_might_sleep(const char *file, int line)
 #endif
 }
 
+void irqctx_set_current_state(unsigned int state) { set_current_state(state); }
+
 void irqctx_rcu_read_lock(void) { rcu_read_lock(); }
 void irqctx_rcu_read_unlock(void) { rcu_read_unlock(); }
 

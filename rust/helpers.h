@@ -48,6 +48,7 @@ void irqctx_local_irq_restore(unsigned long flags);
 
 /* Misuse cases only: might_sleep(), an RCU read-side section, a seqlock. */
 void irqctx_might_sleep(const char *file, int line);
+void irqctx_set_current_state(unsigned int state);
 void irqctx_rcu_read_lock(void);
 void irqctx_rcu_read_unlock(void);
 void irqctx_misuse_write_seqlock(void);

@@ -86,10 +86,10 @@ pub(crate) static CASES: [Case; 16] = [
     Case {
         name: "spin_lock_sleep",
         context: Where::ReadWrite,
-        wrong: "read() takes the device spinlock and sleeps holding it; a write() on the same CPU then takes the same lock",
+        wrong: "read() takes the device spinlock and sleeps holding it; a write() on the same CPU then spins on the same lock, so the sleeper can never run again to release it",
         correct: "read() copies a record out under the lock and sleeps or copies to user space only after unlocking",
         expect: "BUG: scheduling while atomic: [^ ]+/[0-9]+/0x[0-9a-f]+ && BUG: spinlock cpu recursion on CPU#[0-9]+",
-        survives: true,
+        survives: false,
     },
     Case {
         name: "sleep_in_irq",
@@ -134,7 +134,7 @@ pub(crate) static CASES: [Case; 16] = [
     Case {
         name: "sleep_in_bh",
         context: Where::Softirq,
-        wrong: "msleep() in the BH workqueue stage (softirq)",
+        wrong: "a 10 ms sleep in the BH workqueue stage (softirq)",
         correct: "the BH stage never sleeps; the workqueue stage does",
         expect: "BUG: scheduling while atomic: [^ ]+/[0-9]+/0x000001",
         survives: true,
@@ -418,8 +418,10 @@ impl IrqCtx {
     /// Called by the BH stage: runs an armed softirq case.
     pub(crate) fn misuse_in_softirq(&self) {
         if let Some("sleep_in_bh") = self.take_armed(Where::Softirq) {
-            // SAFETY: Deliberately wrong: sleeping in softirq context.
-            unsafe { bindings::msleep(10) };
+            // Deliberately wrong: sleeping in softirq context. Woken from
+            // hardirq context, so that on RT (where this bottom half holds
+            // the CPU's BH lock) the wake-up does not wait for a bottom half.
+            crate::compat::delay::sleep_hard_us(10_000);
         }
     }
 

@@ -96,9 +96,12 @@ else
 	slowdown=$(kernel_slowdown "$variant")
 	ko=${ko:-$(module_for "$variant")}
 fi
-# A hang guard per boot, generous for a loaded host (a case takes 3-25 s);
-# also how long a case expected to survive may stay silent.
+# A hang guard per boot, generous for a loaded host (a case takes 3-25 s).
 CASE_TIMEOUT=${CASE_TIMEOUT:-$((300 * slowdown))}
+# How long the console of a case expected to survive may stay silent after
+# the trigger before the guest counts as wedged: the guest prints a line
+# at least every few seconds while it works.
+SILENCE=${SILENCE:-$((120 * slowdown))}
 out=out/misuse/$kernel_name
 mkdir -p "$out"
 rm -rf "$out"/*.log "$out"/*.splat "$out"/*.run "$out/observed.tsv" "$out/kselftest"
@@ -192,15 +195,15 @@ for row in "${selected[@]}"; do
 		done < <(sed 's/ && /\n/g' <<<"$expect")
 	fi
 	# How long a silent guest may be still alive: a guest expected to
-	# survive gets the whole case timeout; one expected to be wedged a short
-	# grace after its report; on a kernel without expectations, a minute.
+	# survive gets two minutes; one expected to be wedged a short grace
+	# after its report; on a kernel without expectations, a minute.
 	want_survives= want_first=
 	if [ -z "$bzimage" ] && [ "$update_matrix" = 0 ]; then
 		want_survives=$(cell "$name" 2) && want_first=$(cell "$name" 3) ||
 			{ echo "# $name: no $kernel_name cell in $MATRIX"; ok=0; }
 	fi
 	case $want_survives in
-	yes) stall=$CASE_TIMEOUT ;;
+	yes) stall=$SILENCE ;;
 	no)
 		[ "$want_first" = nothing ] || wait_console "$log" "$want_first" || true
 		stall=$((10 * slowdown)) ;;

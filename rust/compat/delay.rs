@@ -16,3 +16,23 @@ pub(crate) fn fsleep_us(us: u64) {
     // context, which it checks itself.
     unsafe { bindings::usleep_range_state(us as _, max as _, bindings::TASK_UNINTERRUPTIBLE) };
 }
+
+/// Sleeps uninterruptibly for at least `us` microseconds, woken by an
+/// hrtimer that expires in hardirq context on every kernel
+/// (`HRTIMER_MODE_REL_HARD`).
+///
+/// On PREEMPT_RT a timer-wheel or soft hrtimer expiry (what [`fsleep_us`]
+/// and `msleep()` wait for) runs in the CPU's timer softirq thread, which
+/// needs the CPU's bottom-half lock: a sleeper that holds it (a sleep in a
+/// bottom half) would wait for its own wake-up forever, or not, depending on
+/// whether another CPU happens to expire the timer. This wake-up needs no
+/// bottom half, so such a sleep ends on every kernel.
+pub(crate) fn sleep_hard_us(us: u64) {
+    let mut expires: bindings::ktime_t = us.saturating_mul(1000).try_into().unwrap_or(i64::MAX);
+    // SAFETY: Sets the current task's state; the schedule below resets it.
+    unsafe { bindings::irqctx_set_current_state(bindings::TASK_UNINTERRUPTIBLE) };
+    // SAFETY: `expires` is valid for the call, which only reads it.
+    unsafe {
+        bindings::schedule_hrtimeout(&mut expires, bindings::hrtimer_mode_HRTIMER_MODE_REL_HARD)
+    };
+}

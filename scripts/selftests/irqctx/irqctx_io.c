@@ -16,7 +16,8 @@
  *   irqctx_io reg BDF OFFSET [VALUE]
  *
  * read stops after MINLINES lines, or with -u after a line matching the
- * extended regular expression REGEX (and what the same read() returned).
+ * extended regular expression REGEX (and what the same read() returned);
+ * -u with -l stops after MINLINES lines matching REGEX.
  * -F reads an inherited file descriptor instead of opening the device (two
  * processes can then share one open file; with -n it is made non-blocking), -d sleeps USEC between reads (a
  * slow reader). -S checks instead of printing: every record's seq must be
@@ -177,12 +178,15 @@ static void check_print(const struct check *c)
 	printf("%s\n", c->nkinds ? "" : "none");
 }
 
-/* Reads until MINLINES whole lines arrived; every read must end a line. */
+/*
+ * Reads until MINLINES whole lines (or lines matching -u) arrived; every
+ * read must end a line.
+ */
 static int do_read(int argc, char **argv)
 {
 	size_t bufsize = 4096;
-	long minlines = 1, lines = 0, delay_us = 0;
-	int flags = 0, opt, fd = -1, matched = 0, summary = 0, rc = 0;
+	long minlines = 1, lines = 0, matched = 0, delay_us = 0;
+	int flags = 0, opt, fd = -1, summary = 0, rc = 0;
 	regex_t until, show;
 	char *buf, *until_re = NULL, *show_re = NULL;
 	struct check c = { 0 };
@@ -192,7 +196,7 @@ static int do_read(int argc, char **argv)
 		case 'n': flags |= O_NONBLOCK; break;
 		case 'b': bufsize = strtoul(optarg, NULL, 0); break;
 		case 'l': minlines = strtol(optarg, NULL, 0); break;
-		case 'u': until_re = optarg; minlines = -1; break;
+		case 'u': until_re = optarg; break;
 		case 'F': fd = atoi(optarg); c.shared = 1; break;
 		case 'd': delay_us = strtol(optarg, NULL, 0); break;
 		case 'S': summary = 1; break;
@@ -213,7 +217,7 @@ static int do_read(int argc, char **argv)
 		fd = open_dev(flags);
 	else if (flags & O_NONBLOCK)	/* -F -n: the shared file becomes non-blocking */
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	while (until_re ? !matched : lines < minlines) {
+	while ((until_re ? matched : lines) < minlines) {
 		ssize_t n;
 
 		if (terminated)
@@ -244,7 +248,7 @@ static int do_read(int argc, char **argv)
 			if (show_re && !regexec(&show, line, 0, NULL, 0))
 				printf("%s\n", line);
 			if (until_re && !regexec(&until, line, 0, NULL, 0))
-				matched = 1;
+				matched++;
 		}
 		if (delay_us)
 			usleep(delay_us);
