@@ -6,7 +6,6 @@
 //! parse it, so fields are only ever added, never renamed.
 
 use crate::context::Context;
-use core::fmt::{self, Write};
 
 /// What produced an event.
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
@@ -143,93 +142,142 @@ pub(crate) enum Record {
 pub(crate) const MAX_LINE: usize = 384;
 
 /// A fixed buffer holding one formatted line.
+///
+/// Filled by its own few methods, not `core::fmt`: every `read()` formats
+/// the records it returns, and `core::fmt`'s generic path (a `dyn Write`
+/// call per piece, the padding logic for every number) was most of the cost
+/// of a `read()` (measured under TCG: about 20 us of a 45 us read).
+///
+/// # Invariants
+///
+/// `len <= MAX_LINE`.
 pub(crate) struct Line {
     buf: [u8; MAX_LINE],
     len: usize,
 }
 
 impl Line {
+    fn new() -> Self {
+        // INVARIANT: Empty.
+        Self {
+            buf: [0; MAX_LINE],
+            len: 0,
+        }
+    }
+
     /// The bytes of the line, ending in `\n`.
     pub(crate) fn as_bytes(&self) -> &[u8] {
         &self.buf[..self.len]
     }
-}
 
-impl Write for Line {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let end = self.len.checked_add(s.len()).ok_or(fmt::Error)?;
-        self.buf
-            .get_mut(self.len..end)
-            .ok_or(fmt::Error)?
-            .copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
+    /// Appends `bytes`. What does not fit is dropped; nothing does, since
+    /// [`MAX_LINE`] is the longest line.
+    fn push(&mut self, bytes: &[u8]) {
+        let room = &mut self.buf[self.len..];
+        let n = bytes.len().min(room.len());
+        room[..n].copy_from_slice(&bytes[..n]);
+        // INVARIANT: At most the room that was left.
+        self.len += n;
+    }
+
+    /// Appends `key` and `value`, as `{key}{value}`.
+    fn str(&mut self, key: &str, value: &str) {
+        self.push(key.as_bytes());
+        self.push(value.as_bytes());
+    }
+
+    /// Appends `key` and `value` in decimal, as `{key}{value}`.
+    fn u64(&mut self, key: &str, mut value: u64) {
+        let mut digits = [0u8; 20];
+        let mut start = digits.len();
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (value % 10) as u8;
+            value /= 10;
+            if value == 0 {
+                break;
+            }
+        }
+        self.push(key.as_bytes());
+        self.push(&digits[start..]);
+    }
+
+    /// Appends `key` and `value` in decimal, as `{key}{value}`.
+    fn i64(&mut self, key: &str, value: i64) {
+        if value < 0 {
+            self.push(key.as_bytes());
+            self.u64("-", value.unsigned_abs());
+        } else {
+            self.u64(key, value.unsigned_abs());
+        }
+    }
+
+    /// Appends `key` and `value` as `0x` and eight hex digits, as
+    /// `{key}0x{value:08x}`.
+    fn hex(&mut self, key: &str, value: u32) {
+        let mut digits = *b"0x00000000";
+        for (i, d) in digits[2..].iter_mut().enumerate() {
+            *d = b"0123456789abcdef"[((value >> (28 - 4 * i)) & 0xf) as usize];
+        }
+        self.push(key.as_bytes());
+        self.push(&digits);
     }
 }
 
 impl Record {
     /// Formats the record as one line ending in `\n`.
     pub(crate) fn format(&self) -> Line {
-        let mut line = Line {
-            buf: [0; MAX_LINE],
-            len: 0,
-        };
-        // Cannot fail: the longest possible line fits in `MAX_LINE`.
-        let _ = self.write_to(&mut line);
-        line
-    }
-
-    fn write_to(&self, w: &mut Line) -> fmt::Result {
+        let mut w = Line::new();
         let ev = match self {
-            Record::Lost { count } => return writeln!(w, "lost={count}"),
+            Record::Lost { count } => {
+                w.u64("lost=", *count);
+                w.push(b"\n");
+                return w;
+            }
             Record::Event(ev) => ev,
         };
         let c = &ev.ctx;
-        write!(
-            w,
-            "seq={} src={} stage={}",
-            ev.seq,
-            ev.source.name(),
-            ev.stage.name()
-        )?;
+        w.u64("seq=", ev.seq);
+        w.str(" src=", ev.source.name());
+        w.str(" stage=", ev.stage.name());
         // A deferred stage's fields, or a top half's device report.
         match (ev.stage, ev.edu) {
             (Stage::Top, EduIrq::None) => {}
-            (Stage::Top, EduIrq::Raise { status }) => write!(w, " status=0x{status:08x}")?,
+            (Stage::Top, EduIrq::Raise { status }) => w.hex(" status=", status),
             (Stage::Top, EduIrq::Factorial { status, n, result }) => {
-                write!(w, " status=0x{status:08x} n={n} result={result}")?
+                w.hex(" status=", status);
+                w.u64(" n=", n.into());
+                w.u64(" result=", result.into());
             }
-            _ => write!(w, " top={} batch={}", ev.top_seq, ev.batch)?,
+            _ => {
+                w.u64(" top=", ev.top_seq);
+                w.u64(" batch=", ev.batch.into());
+            }
         }
-        write!(
-            w,
-            " ctx={} cpu={} preempt=0x{:08x} irqs_off={} hardirq={} softirq={} task={} pid={} comm=",
-            c.name(),
-            c.cpu,
-            c.preempt_count,
-            u8::from(c.irqs_off),
-            u8::from(c.hardirq),
-            u8::from(c.softirq),
-            u8::from(c.task),
-            c.pid,
-        )?;
+        w.str(" ctx=", c.name());
+        w.u64(" cpu=", c.cpu.into());
+        w.hex(" preempt=", c.preempt_count);
+        w.u64(" irqs_off=", c.irqs_off.into());
+        w.u64(" hardirq=", c.hardirq.into());
+        w.u64(" softirq=", c.softirq.into());
+        w.u64(" task=", c.task.into());
+        w.i64(" pid=", c.pid.into());
+        w.push(b" comm=");
         // Keep the line splittable on spaces whatever the task is called.
         for ch in c.comm().chars() {
-            w.write_char(if ch.is_whitespace() || ch == '=' {
-                '_'
+            if ch.is_whitespace() || ch == '=' {
+                w.push(b"_");
             } else {
-                ch
-            })?;
+                w.push(ch.encode_utf8(&mut [0; 4]).as_bytes());
+            }
         }
-        writeln!(
-            w,
-            " t_ns={} delay_ns={} slept_ns={} nvcsw={} stack={} stack_used={}",
-            ev.t_ns,
-            ev.delay_ns,
-            ev.slept_ns,
-            ev.nvcsw,
-            c.stack.name(),
-            c.stack_used
-        )
+        w.i64(" t_ns=", ev.t_ns);
+        w.i64(" delay_ns=", ev.delay_ns);
+        w.i64(" slept_ns=", ev.slept_ns);
+        w.u64(" nvcsw=", ev.nvcsw);
+        w.str(" stack=", c.stack.name());
+        w.u64(" stack_used=", c.stack_used.into());
+        w.push(b"\n");
+        w
     }
 }

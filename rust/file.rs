@@ -54,14 +54,21 @@ impl Reader {
 
     /// Takes the next record before `end` if its line fits in `room` bytes:
     /// returns it with its line and the position before and after it;
-    /// `None` if there is none, `EINVAL` if it does not fit.
-    fn take(&self, room: usize, end: u64) -> Result<Option<(Record, Line, u64, u64)>> {
+    /// `None` if there is none, `EINVAL` if it does not fit. `end` is
+    /// `None` on a `read()`'s first call, which sets it to the ring's next
+    /// sequence number under the same lock as the first record.
+    fn take(&self, room: usize, end: &mut Option<u64>) -> Result<Option<(Record, Line, u64, u64)>> {
         loop {
             let pos = self.pos.load(Ordering::Acquire);
-            if pos >= end {
+            if end.is_some_and(|end| pos >= end) {
                 return Ok(None);
             }
-            let Some((record, next)) = self.dev.state.lock().ring.get(pos) else {
+            let got = {
+                let st = self.dev.state.lock();
+                end.get_or_insert(st.ring.next_seq());
+                st.ring.get(pos)
+            };
+            let Some((record, next)) = got else {
                 return Ok(None);
             };
             let line = record.format();
@@ -84,10 +91,12 @@ impl Reader {
     /// everything first).
     fn copy_out(&self, buf: &mut UserSliceWriter) -> Result<usize> {
         let dev = &self.dev;
-        let end = dev.state.lock().ring.next_seq();
+        // The records there when copying starts: a read() ends even while
+        // sources keep producing.
+        let mut end = None;
         let mut copied = 0;
         loop {
-            let (record, line, pos, next) = match self.take(buf.len(), end) {
+            let (record, line, pos, next) = match self.take(buf.len(), &mut end) {
                 Ok(Some(taken)) => taken,
                 Ok(None) => break,
                 Err(e) if copied == 0 => return Err(e),
@@ -148,9 +157,15 @@ impl MiscDevice for IrqCtxFile {
                 if file.is_nonblocking() {
                     return Err(EAGAIN);
                 }
-                dev.state.lock().stats.sleeps += 1;
-                let rechecks = dev.readers.wait_interruptible(|| reader.has_data())?;
-                dev.state.lock().stats.rechecks += u64::from(rechecks);
+                let woke = dev.readers.wait_interruptible(|| reader.has_data());
+                {
+                    let mut st = dev.state.lock();
+                    st.stats.sleeps += 1;
+                    if let Ok(rechecks) = woke {
+                        st.stats.rechecks += u64::from(rechecks);
+                    }
+                }
+                woke?;
             }
             match reader.copy_out(&mut buf)? {
                 // Another task reading this file took the records first: the

@@ -82,7 +82,8 @@ test_factorial() {
 	# The handler runs in hardirq context, in its irq thread on PREEMPT_RT.
 	local ctx=hardirq
 	[ $RT = 1 ] && ctx=task
-	grep -q "src=edu stage=top status=0x00000001 n=5 result=120 ctx=$ctx " "$TMP/f" &&
+	check_lines "$TMP/f" &&
+		grep -q "src=edu stage=top status=0x00000001 n=5 result=120 ctx=$ctx " "$TMP/f" &&
 		grep -q "src=edu stage=top status=0x00000001 n=12 result=479001600 ctx=$ctx " "$TMP/f"
 }
 

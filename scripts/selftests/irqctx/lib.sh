@@ -142,7 +142,22 @@ wait_reader() {
 RT=0
 case $(uname -v) in *PREEMPT_RT*) RT=1 ;; esac
 
-# Checks that every line of file $1 ran where its stage must run; $2 is the
+# The line format of Documentation/irqctx.rst: every field, in order.
+LINE_RE='^(lost=[0-9]+|seq=[0-9]+ src=(hrtimer|irq_work|edu) stage=(top|workqueue|bh|thread)'
+LINE_RE=$LINE_RE'( status=0x[0-9a-f]{8}( n=[0-9]+ result=[0-9]+)?| top=[0-9]+ batch=[0-9]+)?'
+LINE_RE=$LINE_RE' ctx=(hardirq|softirq|task|other) cpu=[0-9]+ preempt=0x[0-9a-f]{8}'
+LINE_RE=$LINE_RE' irqs_off=[01] hardirq=[01] softirq=[01] task=[01] pid=-?[0-9]+ comm=[^ =]*'
+LINE_RE=$LINE_RE' t_ns=-?[0-9]+ delay_ns=-?[0-9]+ slept_ns=-?[0-9]+ nvcsw=[0-9]+'
+LINE_RE=$LINE_RE' stack=(task|irq|other) stack_used=[0-9]+)$'
+
+# Checks that every line of file $1 has the documented form; prints the
+# others.
+check_lines() {
+	! grep -Ev "$LINE_RE" "$1" | sed 's/^/# not in the line format: /' | grep .
+}
+
+# Checks that every line of file $1 has the documented form and ran where
+# its stage must run; $2 is the
 # edu interrupt number (the handler thread is irq/$2-irqctx). Prints the
 # offending lines. A sleeping stage must have slept its 1 ms (an hrtimer
 # sleep, never short on ktime_get()); its nvcsw is usually 1 or more but not
@@ -150,6 +165,7 @@ case $(uname -v) in *PREEMPT_RT*) RT=1 ;; esac
 # wakes it without a voluntary switch), so only the atomic stages' nvcsw=0
 # is asserted.
 check_contexts() {
+	check_lines "$1" || return 1
 	awk -v irq="${2:-}" -v rt=$RT "$AWK_FIELD"'
 	function bad(why) { print "# " why ": " $0; failed = 1 }
 	# A stack in use, by a plausible amount (every kernel stack here is at
