@@ -208,6 +208,13 @@ run() {
 
 summary_field() { sed -n "s/.*\\b$2=\\([^ ]*\\).*/\\1/p" "$1" | tail -n 1; }
 
+# progress I N WHAT: a KTAP diagnostic line at every tenth of N (N >= 50),
+# so that a long full-size run shows where it is.
+progress() {
+	[ "$2" -ge 50 ] && [ "$1" -gt 0 ] && [ $(($1 % ($2 / 10))) = 0 ] && echo "# $3: $1 of $2"
+	return 0
+}
+
 # --- a: insmod/rmmod cycles ------------------------------------------------
 
 # Without forking (the guest is busy): the module's refcount is $1; the
@@ -348,6 +355,7 @@ test_cycles() {
 		mode=msi
 		[ $((i % 2)) = 0 ] && mode=intx
 		cycle "$i" $mode || { echo "# cycle $i (edu_irq=$mode) failed"; return 1; }
+		progress "$i" "$CYCLES" "insmod/rmmod cycles"
 	done
 	echo "# stress: insmod/rmmod cycles=$CYCLES records read=$CYC_RECORDS raises=$CYC_RAISES"
 }
@@ -435,6 +443,7 @@ test_bind_cycles() {
 		edu_scan
 		[ "$BOUND" = "$1 $2" ] || [ "$BOUND" = "$2 $1" ] || { echo "# cycle $i: bound: $BOUND"; return 1; }
 		no_new_splats || { echo "# cycle $i"; return 1; }
+		progress "$i" "$BIND_CYCLES" "unbind/bind cycles"
 	done
 	# The reader survived and still gets hrtimer events.
 	local seen
