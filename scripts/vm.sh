@@ -53,11 +53,14 @@ set +e
 # entries that ACPI evaluates on every pci_enable/disable_device(), seconds
 # under TCG (and AE_AML_LOOP_TIMEOUT after 30 s under KASAN); q35's is a
 # static table. Slots 2 and 6 still share one INTx line there (GSI 22).
+# log_buf_len: the whole run stays in the kernel log, which the detectors
+# test reads at the end (a full stress run, 1000 insmod/rmmod cycles with
+# two edu probes each, wraps a tinyconfig kernel's 128 KiB).
 timeout --foreground -k 5 "$timeout" \
 	qemu-system-x86_64 -machine q35 -accel tcg -smp 2 -m 512M -nodefaults -no-reboot \
 	-display none -serial stdio -monitor none \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 printk.devkmsg=on $append" \
+	-append "console=ttyS0 panic=-1 printk.devkmsg=on log_buf_len=8M $append" \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-device edu,addr=02.0 -device edu,addr=06.0 </dev/null |
 	stdbuf -oL tr -d '\r' | tee "$logfile" |
