@@ -117,9 +117,42 @@ boot() {
 	local name=$1; shift
 	printf '#!/bin/sh\nexec sh /kselftest/irqctx/misuse_guest.sh %s\n' "$*" >"$out/$name.run"
 	: >"$out/$name.log"
+	rm -f "$out/$name.mon"
 	setsid scripts/vm.sh -q "${VM_KERNEL[@]}" -t "$CASE_TIMEOUT" -l "$out/$name.log" \
+		-m "$out/$name.mon" -a unknown_nmi_panic \
 		"$out/$name.run" "${FILES[@]}" >/dev/null 2>&1 &
 	VM=$!
+}
+
+# flush_wedged NAME: make a wedged guest print what its kernel log still
+# holds, then end it. On PREEMPT_RT the serial console is printed by a
+# kthread, woken through an irq_work on the CPU that logged the line: a
+# report logged just before that CPU wedged can stay unprinted, and the same
+# case then looked silent in one run and not in the next. Every guest boots
+# with unknown_nmi_panic, so the NMI sent here through QEMU's monitor makes
+# it panic, and panic() prints everything pending before the guest reboots
+# (QEMU then exits). The lines from the NMI's own report on are not the
+# case's (see case_lines).
+flush_wedged() {
+	python3 - "$out/$1.mon" <<-'EOF' || echo "# $1: no NMI sent (monitor: $out/$1.mon)"
+	import socket, sys
+	s = socket.socket(socket.AF_UNIX)
+	s.settimeout(10)
+	s.connect(sys.argv[1])
+	s.recv(4096)		# the monitor's banner
+	s.sendall(b"nmi\n")
+	s.recv(4096)		# its prompt after the command
+	EOF
+	timeout $((60 * slowdown)) tail --pid="$VM" -f /dev/null || true
+	kill -- -"$VM" 2>/dev/null || true
+	wait "$VM" 2>/dev/null || true
+}
+
+# case_lines LOG: the console from the trigger up to the harness's NMI, if
+# one was sent, without timestamps.
+case_lines() {
+	sed -n '/IRQCTX-MISUSE: triggering/,$p' "$1" |
+		sed '/NMI received for unknown reason/,$d' | sed 's/^\[[ 0-9.]*\] //'
 }
 
 # wait_console LOG PATTERN: block until PATTERN (ERE) appears in LOG, the
@@ -214,11 +247,9 @@ for row in "${selected[@]}"; do
 		status=0; wait $VM || status=$?
 		grep -q "IRQCTX-MISUSE-SURVIVED: $name$" "$log" && [ "$status" = 0 ] && survived=yes
 	else
-		kill -- -"$VM" 2>/dev/null || true
-		wait $VM 2>/dev/null || true
+		flush_wedged "$name"
 	fi
-	first=$(sed -n '/IRQCTX-MISUSE: triggering/,$p' "$log" | sed 's/^\[[ 0-9.]*\] //' |
-		grep -E -m1 -- "$REPORT" || true)
+	first=$(case_lines "$log" | grep -E -m1 -- "$REPORT" || true)
 	printf '%s\t%s\t%s\n' "$name" "$survived" "${first:-nothing}" >>"$out/observed.tsv"
 	if [ "$kernel_name" = default ] && [ "$survived" != "$survives" ]; then
 		echo "# $name: survived=$survived, the table says $survives"

@@ -14,6 +14,8 @@
 #     -l LOGFILE   keep the whole console here (default out/console.log)
 #     -a ARGS      extra kernel command line
 #     -q           stream only from the guest script's start (boot log kept)
+#     -m SOCKET    QEMU's monitor on this Unix socket (scripts/misuse.sh sends
+#                  a wedged guest an NMI through it)
 #
 # The guest status comes from QEMU's isa-debug-exit device and is checked
 # against the marker line the guest prints. A panic, a hang past the timeout
@@ -23,13 +25,15 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 kernel=; variant=default; timeout=; logfile=$IRQCTX_TOP/out/console.log; append=; quiet=0
-while getopts "k:K:t:l:a:q" opt; do
+monitor=none
+while getopts "k:K:t:l:a:m:q" opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	K) variant=$OPTARG ;;
 	t) timeout=$OPTARG ;;
 	l) logfile=$OPTARG ;;
 	a) append=$OPTARG ;;
+	m) monitor=unix:$OPTARG,server=on,wait=off ;;
 	q) quiet=1 ;;
 	*) die "bad option (see the comment at the top of $0)" ;;
 	esac
@@ -58,7 +62,7 @@ set +e
 # two edu probes each, wraps a tinyconfig kernel's 128 KiB).
 timeout --foreground -k 5 "$timeout" \
 	qemu-system-x86_64 -machine q35 -accel tcg -smp 2 -m 512M -nodefaults -no-reboot \
-	-display none -serial stdio -monitor none \
+	-display none -serial stdio -monitor "$monitor" \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 printk.devkmsg=on log_buf_len=8M $append" \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
