@@ -156,10 +156,17 @@ case_lines() {
 }
 
 # wait_console LOG PATTERN: block until PATTERN (ERE) appears in LOG, the
-# guest ends, or the case times out.
+# guest ends, or the case times out. Returns at the match: tail is ended
+# then, not left to notice on its next write that grep is gone (which a
+# wedged guest may not make for minutes).
 wait_console() {
-	timeout "$CASE_TIMEOUT" bash -c \
-		'tail -n +1 -F "$1" 2>/dev/null | grep -E -m1 -q -- "$2"' _ "$1" "$2"
+	local fd tail_pid rc=0
+	exec {fd}< <(exec timeout "$CASE_TIMEOUT" tail -n +1 --pid="$VM" -F "$1" 2>/dev/null)
+	tail_pid=$!
+	grep -E -m1 -q -- "$2" <&"$fd" || rc=$?
+	kill "$tail_pid" 2>/dev/null || true
+	exec {fd}<&-
+	return "$rc"
 }
 
 # wait_guest LOG STALL: until the guest has exited (0), or its console has
