@@ -238,7 +238,8 @@ for row in "${selected[@]}"; do
 	# survive gets two minutes; one expected to be wedged ten seconds (the
 	# NMI it is then sent prints whatever report is still pending: no
 	# waiting for the report to reach the console, which on PREEMPT_RT
-	# can take minutes); on a kernel without expectations, a minute.
+	# can take minutes); on a kernel without expectations, a minute. All
+	# times the kernel's slowdown.
 	want_survives= want_first=
 	if [ -z "$bzimage" ] && [ "$update_matrix" = 0 ]; then
 		want_survives=$(cell "$name" 2) && want_first=$(cell "$name" 3) ||
