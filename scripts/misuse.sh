@@ -134,7 +134,7 @@ boot() {
 # (QEMU then exits). The lines from the NMI's own report on are not the
 # case's (see case_lines).
 flush_wedged() {
-	python3 - "$out/$1.mon" <<-'EOF' || echo "# $1: no NMI sent (monitor: $out/$1.mon)"
+	if python3 - "$out/$1.mon" <<-'EOF'; then
 	import socket, sys
 	s = socket.socket(socket.AF_UNIX)
 	s.settimeout(10)
@@ -143,7 +143,10 @@ flush_wedged() {
 	s.sendall(b"nmi\n")
 	s.recv(4096)		# its prompt after the command
 	EOF
-	timeout $((60 * slowdown)) tail --pid="$VM" -f /dev/null || true
+		timeout $((60 * slowdown)) tail --pid="$VM" -f /dev/null || true
+	else
+		echo "# $1: no NMI sent (monitor: $out/$1.mon)"
+	fi
 	kill -- -"$VM" 2>/dev/null || true
 	wait "$VM" 2>/dev/null || true
 }
