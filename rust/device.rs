@@ -13,6 +13,7 @@ use crate::command_lock::{new_command_lock, CommandLock};
 use crate::compat::{
     hrtimer::{HrTimer, HrTimerHandle},
     irq_work::IrqWork,
+    pci::PciAddr,
     poll::{new_poll_condvar, PollCondVar},
     spinlock_irq::{new_spinlock_irq, SpinLockIrq},
     workqueue::{new_work, Work},
@@ -75,7 +76,52 @@ impl Bottom {
     }
 }
 
-/// Top halves a deferred stage has yet to handle, for one source.
+/// Where top halves come from, as the bottom halves see them: the hrtimer,
+/// the irq_work, and each bound edu device (by its slot in
+/// [`IrqCtx::edu`]). A stage keeps the lanes apart: one record per lane
+/// that had top halves waiting, and an edu device's handler thread takes
+/// only its own device's lane.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lane {
+    /// The hrtimer source.
+    Hrtimer,
+    /// The irq_work source.
+    IrqWork,
+    /// The edu device in this slot of [`IrqCtx::edu`] (below [`MAX_EDU`]).
+    Edu(usize),
+}
+
+impl Lane {
+    /// How many lanes there are.
+    const COUNT: usize = 2 + MAX_EDU;
+
+    /// The source whose top halves come this way.
+    pub(crate) fn source(self) -> Source {
+        match self {
+            Lane::Hrtimer => Source::Hrtimer,
+            Lane::IrqWork => Source::IrqWork,
+            Lane::Edu(_) => Source::Edu,
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Lane::Hrtimer => 0,
+            Lane::IrqWork => 1,
+            Lane::Edu(slot) => 2 + slot,
+        }
+    }
+
+    fn from_index(index: usize) -> Self {
+        match index {
+            0 => Lane::Hrtimer,
+            1 => Lane::IrqWork,
+            slot => Lane::Edu(slot - 2),
+        }
+    }
+}
+
+/// Top halves a deferred stage has yet to handle, for one [`Lane`].
 #[derive(Clone, Copy, Default)]
 pub(crate) struct Pending {
     /// The newest top half waiting.
@@ -84,6 +130,8 @@ pub(crate) struct Pending {
     pub(crate) top_ns: i64,
     /// How many top halves are waiting (coalesced into one run).
     pub(crate) batch: u32,
+    /// The edu device they came from (edu lanes only).
+    pub(crate) dev: Option<PciAddr>,
 }
 
 /// Count, minimum, sum and maximum of a stage's delays.
@@ -133,8 +181,8 @@ pub(crate) struct Stats {
 pub(crate) struct State {
     /// The records readers see.
     pub(crate) ring: Ring,
-    /// Top halves each bottom half has not handled yet, per source.
-    pending: [[Pending; Source::ALL.len()]; Bottom::ALL.len()],
+    /// Top halves each bottom half has not handled yet, per lane.
+    pending: [[Pending; Lane::COUNT]; Bottom::ALL.len()],
     /// Counters.
     pub(crate) stats: Stats,
 }
@@ -170,9 +218,13 @@ pub(crate) struct IrqCtx {
     pub(crate) irq_work_lock: CommandLock,
     /// When the irq_work was queued (ns), for its delay.
     pub(crate) irq_work_queued_ns: AtomicI64,
-    /// The bound edu devices; commands use the first.
+    /// The bound edu devices, by slot; commands use the first.
     #[pin]
     pub(crate) edu: Mutex<[Option<Arc<Edu>>; MAX_EDU]>,
+    /// Slots of [`Self::edu`] claimed by a probe, a bit each: a device
+    /// has its slot (and lane) from before its interrupt is requested
+    /// until after it is freed.
+    edu_slots: AtomicU32,
     /// The bottom halves top halves defer to, a mask of [`Bottom`]s.
     bottoms: AtomicU32,
     /// The workqueue bottom half (see `bottom_half::workqueue`).
@@ -215,6 +267,7 @@ impl IrqCtx {
             irq_work_lock <- new_command_lock!("irqctx_irq_work_lock"),
             irq_work_queued_ns: AtomicI64::new(0),
             edu <- new_mutex!([const { None }; MAX_EDU], "irqctx_edu"),
+            edu_slots: AtomicU32::new(0),
             bottoms: AtomicU32::new(Bottom::Workqueue as u32),
             wq_work <- new_work!("irqctx_wq_work"),
             bh_work <- new_work!("irqctx_bh_work"),
@@ -231,18 +284,51 @@ impl IrqCtx {
         self.bottoms.store(mask, Ordering::Relaxed);
     }
 
+    /// The selected bottom halves, as the mask [`Self::set_bottoms`] takes.
+    pub(crate) fn bottoms_mask(&self) -> u32 {
+        self.bottoms.load(Ordering::Relaxed)
+    }
+
     /// The selected bottom halves.
     pub(crate) fn bottoms(&self) -> impl Iterator<Item = Bottom> {
-        let mask = self.bottoms.load(Ordering::Relaxed);
+        let mask = self.bottoms_mask();
         Bottom::ALL
             .into_iter()
             .filter(move |b| mask & *b as u32 != 0)
     }
 
-    /// Records a top half and hands it to the selected bottom halves. Any
-    /// context. Returns whether the handler thread should run (edu only).
-    pub(crate) fn record_top(this: ArcBorrow<'_, Self>, ev: Event) -> bool {
+    /// Claims a free slot of [`Self::edu`] for a probing device; `None`
+    /// if all [`MAX_EDU`] are taken.
+    pub(crate) fn claim_edu_slot(&self) -> Option<usize> {
+        let mut slots = self.edu_slots.load(Ordering::Relaxed);
+        loop {
+            let slot = slots.trailing_ones() as usize;
+            if slot >= MAX_EDU {
+                return None;
+            }
+            match self.edu_slots.compare_exchange(
+                slots,
+                slots | 1 << slot,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Some(slot),
+                Err(now) => slots = now,
+            }
+        }
+    }
+
+    /// Gives back a slot [`Self::claim_edu_slot`] returned.
+    pub(crate) fn release_edu_slot(&self, slot: usize) {
+        self.edu_slots.fetch_and(!(1 << slot), Ordering::AcqRel);
+    }
+
+    /// Records a top half that came by `lane` and hands it to the selected
+    /// bottom halves. Any context. Returns whether the handler thread
+    /// should run (edu only).
+    pub(crate) fn record_top(this: ArcBorrow<'_, Self>, lane: Lane, mut ev: Event) -> bool {
         let mut queue = [false; Bottom::ALL.len()];
+        ev.source = lane.source();
         {
             let mut st = this.state.lock();
             let seq = st.ring.push(ev);
@@ -255,10 +341,11 @@ impl IrqCtx {
                 if b == Bottom::Thread && ev.source != Source::Edu {
                     continue;
                 }
-                let p = &mut st.pending[b.index()][ev.source.index()];
+                let p = &mut st.pending[b.index()][lane.index()];
                 p.top_seq = seq;
                 p.top_ns = ev.t_ns;
                 p.batch = p.batch.saturating_add(1);
+                p.dev = ev.dev;
                 queue[b.index()] = true;
             }
         }
@@ -274,12 +361,29 @@ impl IrqCtx {
         queue[Bottom::Thread.index()]
     }
 
-    /// Runs bottom half `b`'s stage: takes what is pending, lets `work` do
-    /// the stage's work (returning the ns it slept and the context switches
-    /// it made) and records one stage per source that had top halves waiting.
-    pub(crate) fn run_stage(&self, b: Bottom, work: impl FnOnce() -> (i64, u64)) {
+    /// Runs bottom half `b`'s stage: takes what is pending (on every lane,
+    /// or only on lane `only`), lets `work` do the stage's work (returning
+    /// the ns it slept and the context switches it made) and records one
+    /// stage per lane that had top halves waiting.
+    pub(crate) fn run_stage(
+        &self,
+        b: Bottom,
+        only: Option<Lane>,
+        work: impl FnOnce() -> (i64, u64),
+    ) {
         // Top halves arriving from here on queue the stage again.
-        let pending = core::mem::take(&mut self.state.lock().pending[b.index()]);
+        let pending = {
+            let mut st = self.state.lock();
+            let row = &mut st.pending[b.index()];
+            match only {
+                Some(lane) => {
+                    let mut one = [Pending::default(); Lane::COUNT];
+                    one[lane.index()] = core::mem::take(&mut row[lane.index()]);
+                    one
+                }
+                None => core::mem::take(row),
+            }
+        };
         if pending.iter().all(|p| p.batch == 0) {
             // Queued again while running, and that run drained it already.
             return;
@@ -289,12 +393,13 @@ impl IrqCtx {
         let (slept_ns, nvcsw) = work();
         {
             let mut st = self.state.lock();
-            for (src, p) in Source::ALL.iter().zip(pending.iter()) {
+            for (i, p) in pending.iter().enumerate() {
                 if p.batch == 0 {
                     continue;
                 }
+                let src = Lane::from_index(i).source();
                 let ev = Event {
-                    source: *src,
+                    source: src,
                     stage: b.stage(),
                     top_seq: p.top_seq,
                     batch: p.batch,
@@ -302,12 +407,13 @@ impl IrqCtx {
                     delay_ns: start - p.top_ns,
                     slept_ns,
                     nvcsw,
+                    dev: p.dev,
                     ctx,
                     ..Event::default()
                 };
                 st.ring.push(ev);
                 st.stats.delay[b.stage().index()].add(ev.delay_ns);
-                self.latency.delay(*src, b.stage()).record(ev.delay_ns);
+                self.latency.delay(src, b.stage()).record(ev.delay_ns);
             }
         }
         self.readers.notify_all();

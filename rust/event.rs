@@ -5,6 +5,7 @@
 //! The line format is documented in `Documentation/irqctx.rst`; the selftests
 //! parse it, so fields are only ever added, never renamed.
 
+use crate::compat::pci::PciAddr;
 use crate::context::Context;
 
 /// What produced an event.
@@ -119,6 +120,9 @@ pub(crate) struct Event {
     /// Voluntary context switches of `current` during those calls: proof
     /// that the stage really slept.
     pub(crate) nvcsw: u64,
+    /// Which edu device: the one that interrupted (top half), or whose
+    /// interrupts the stage handled. `None` for the other sources.
+    pub(crate) dev: Option<PciAddr>,
     /// Where the stage ran.
     pub(crate) ctx: Context,
     /// For edu top halves: what the device reported.
@@ -137,9 +141,9 @@ pub(crate) enum Record {
 }
 
 /// Longest line [`Record::format`] produces: an edu factorial's top half
-/// with every number at its widest (`u64::MAX`, `i64::MIN`, ...) and a
-/// 15-byte `comm` makes 371 bytes.
-pub(crate) const MAX_LINE: usize = 384;
+/// with every number at its widest (`u64::MAX`, `i64::MIN`, ...), an
+/// eight-digit PCI domain and a 15-byte `comm` makes 392 bytes.
+pub(crate) const MAX_LINE: usize = 400;
 
 /// A fixed buffer holding one formatted line.
 ///
@@ -212,15 +216,34 @@ impl Line {
         }
     }
 
+    /// Appends `value` in hex, at least `width` digits: `{value:0width$x}`.
+    fn hex_digits(&mut self, value: u32, width: usize) {
+        let mut digits = [b'0'; 8];
+        for (i, d) in digits.iter_mut().enumerate() {
+            *d = b"0123456789abcdef"[((value >> (28 - 4 * i)) & 0xf) as usize];
+        }
+        let significant = 8 - (value.leading_zeros() as usize / 4);
+        self.push(&digits[8 - significant.max(width).min(8)..]);
+    }
+
     /// Appends `key` and `value` as `0x` and eight hex digits, as
     /// `{key}0x{value:08x}`.
     fn hex(&mut self, key: &str, value: u32) {
-        let mut digits = *b"0x00000000";
-        for (i, d) in digits[2..].iter_mut().enumerate() {
-            *d = b"0123456789abcdef"[((value >> (28 - 4 * i)) & 0xf) as usize];
-        }
         self.push(key.as_bytes());
-        self.push(&digits);
+        self.push(b"0x");
+        self.hex_digits(value, 8);
+    }
+
+    /// Appends `key` and a PCI address as `pci_name()` prints it:
+    /// `{key}{domain:04x}:{bus:02x}:{device:02x}.{function}`.
+    fn pci(&mut self, key: &str, addr: PciAddr) {
+        self.push(key.as_bytes());
+        self.hex_digits(addr.domain, 4);
+        self.push(b":");
+        self.hex_digits(addr.bus.into(), 2);
+        self.push(b":");
+        self.hex_digits((addr.devfn >> 3).into(), 2);
+        self.u64(".", (addr.devfn & 7).into());
     }
 }
 
@@ -277,6 +300,10 @@ impl Record {
         w.u64(" nvcsw=", ev.nvcsw);
         w.str(" stack=", c.stack.name());
         w.u64(" stack_used=", c.stack_used.into());
+        // Added last: fields are never reordered.
+        if let Some(dev) = ev.dev {
+            w.pci(" dev=", dev);
+        }
         w.push(b"\n");
         w
     }

@@ -39,6 +39,8 @@ struct irq_work;
 struct pci_dev;
 void irqctx_init_irq_work(struct irq_work *work, void (*func)(struct irq_work *));
 const char *irqctx_pci_name(const struct pci_dev *pdev);
+/* Domain, bus and devfn, as (domain << 16 | bus << 8 | devfn). */
+u64 irqctx_pci_location(const struct pci_dev *pdev);
 void *irqctx_pci_get_drvdata(struct pci_dev *pdev);
 struct pci_driver *irqctx_pci_driver_of(struct pci_dev *pdev);
 void irqctx_pci_set_drvdata(struct pci_dev *pdev, void *data);
@@ -46,7 +48,8 @@ void irqctx_pci_set_drvdata(struct pci_dev *pdev, void *data);
 unsigned long irqctx_local_irq_save(void);
 void irqctx_local_irq_restore(unsigned long flags);
 
-/* Misuse cases only: might_sleep(), an RCU read-side section, a seqlock. */
+/* might_sleep() (fsleep_us() and a misuse case); the misuse cases' RCU
+ * read-side section and seqlock. */
 void irqctx_might_sleep(const char *file, int line);
 void irqctx_set_current_state(unsigned int state);
 void irqctx_rcu_read_lock(void);

@@ -354,8 +354,14 @@ impl IrqCtx {
                 this.misuse.armed.store(index as u32 + 1, Ordering::Release);
             }
             "sleep_in_bh" => {
+                // The BH stage is what this case needs, for one top half:
+                // the irq_work has run (and queued it) when the trigger
+                // returns, so the user's choice is back before the stage.
+                let chosen = this.bottoms_mask();
                 this.set_bottoms(crate::device::Bottom::Bh as u32);
-                Self::arm_in_irq(this, index)?;
+                let triggered = Self::arm_in_irq(this, index);
+                this.set_bottoms(chosen);
+                triggered?;
             }
             _ => Self::arm_in_irq(this, index)?,
         }

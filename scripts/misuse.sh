@@ -5,6 +5,7 @@
 # (lockdep reports once per boot, some cases hang the kernel), on one kernel.
 #
 #   scripts/misuse.sh [--kernel VARIANT] [--update-docs] [--update-matrix] [CASE...]
+#   scripts/misuse.sh [--kernel VARIANT] --repeat N [CASE...]
 #   scripts/misuse.sh --bzimage IMAGE --ko MODULE --name NAME [CASE...]
 #   scripts/misuse.sh --print-matrix [--update-docs]
 #
@@ -27,6 +28,11 @@
 # case x kernel from the last runs (and with --update-docs writes it to
 # Documentation/misuse/matrix.txt).
 #
+# --repeat N runs each case N times (one boot each, one round of every case
+# after the other) and ends with each case's outcomes and how often each
+# came: a cell that depends on timing shows two. Not for CI: ten rounds
+# take most of an hour on the default kernel.
+#
 # --bzimage/--ko/--name run a kernel that is not one of the project's
 # (scripts/own-kernel.sh uses it): no matrix cells to check, the observed row
 # is printed.
@@ -36,13 +42,14 @@ cd "$IRQCTX_TOP"
 
 MATRIX=scripts/misuse-matrix
 KERNELS=(production default rt own)
-update_docs=0 update_matrix=0 print_matrix=0 variant=default bzimage= ko= name=
+update_docs=0 update_matrix=0 print_matrix=0 variant=default bzimage= ko= name= repeat=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--update-docs) update_docs=1 ;;
 	--update-matrix) update_matrix=1 ;;
 	--print-matrix) print_matrix=1 ;;
 	--kernel) variant=$2; shift ;;
+	--repeat) repeat=$2; shift ;;
 	--bzimage) bzimage=$2; shift ;;
 	--ko) ko=$2; shift ;;
 	--name) name=$2; shift ;;
@@ -89,12 +96,14 @@ if [ -n "$bzimage" ]; then
 	kernel_name=$name
 	VM_KERNEL=(-k "$bzimage")
 	slowdown=1
+	system_map=$(dirname "$bzimage")/../../../System.map
 else
 	kernel_fragments "$variant" >/dev/null	# dies on an unknown variant
 	kernel_name=$variant
 	VM_KERNEL=(-K "$variant")
 	slowdown=$(kernel_slowdown "$variant")
 	ko=${ko:-$(module_for "$variant")}
+	system_map=$(kernel_build_dir "$variant")/System.map
 fi
 # A hang guard per boot, generous for a loaded host (a case takes 3-25 s).
 CASE_TIMEOUT=${CASE_TIMEOUT:-$((300 * slowdown))}
@@ -104,7 +113,7 @@ CASE_TIMEOUT=${CASE_TIMEOUT:-$((300 * slowdown))}
 SILENCE=${SILENCE:-$((120 * slowdown))}
 out=out/misuse/$kernel_name
 mkdir -p "$out"
-rm -rf "$out"/*.log "$out"/*.splat "$out"/*.run "$out/observed.tsv" "$out/kselftest"
+rm -rf "$out"/*.log "$out"/*.splat "$out"/*.run "$out"/*.cpus "$out"/*.mon "$out/observed.tsv" "$out/kselftest"
 
 install_selftests "$out/kselftest" "$ko"
 FILES=("$out/kselftest:/kselftest")
@@ -134,6 +143,7 @@ boot() {
 # (QEMU then exits). The lines from the NMI's own report on are not the
 # case's (see case_lines).
 flush_wedged() {
+	where_stuck "$1"
 	if python3 - "$out/$1.mon" <<-'EOF'; then
 	import socket, sys
 	s = socket.socket(socket.AF_UNIX)
@@ -149,6 +159,24 @@ flush_wedged() {
 	fi
 	kill -- -"$VM" 2>/dev/null || true
 	wait "$VM" 2>/dev/null || true
+}
+
+# where_stuck NAME: before the NMI, where every vCPU of the wedged guest
+# is (scripts/vcpu-stacks.py, through QEMU's monitor: the NMI's own
+# all-CPU backtrace cannot reach a CPU that is itself in the NMI), into
+# $out/NAME.cpus and as comments. STUCK says where: "wedged in FUNCTION"
+# (the stuck vCPU's), or "wedged, every CPU idle".
+where_stuck() {
+	local text
+	STUCK=
+	[ -f "$system_map" ] || { echo "# $1: no System.map, vCPUs not read"; return; }
+	text=$(sed -n 's/.*IRQCTX-MODULE-TEXT: \(0x[0-9a-f]*\).*/\1/p' "$out/$1.log" | head -n 1)
+	if scripts/vcpu-stacks.py "$out/$1.mon" "$system_map" ${text:+"$ko" "$text"} >"$out/$1.cpus" 2>&1; then
+		sed "s/^/# $1: /" "$out/$1.cpus"
+		STUCK=$(sed -n 's/^stuck: cpu[0-9]* /wedged in /p; s/^stuck: none.*/wedged, every CPU idle/p' "$out/$1.cpus")
+	else
+		echo "# $1: vCPUs not read: $(tail -n 1 "$out/$1.cpus")"
+	fi
 }
 
 # case_lines LOG: the console from the trigger up to the harness's NMI, if
@@ -205,10 +233,14 @@ status=0; wait $VM || status=$?
 # The guest's lines come through the kernel log: "[   1.234] IRQCTX-...".
 mapfile -t TABLE < <(sed -n 's/.*IRQCTX-MISUSE-CASE: \([a-z_]*\) context=\([^ ]*\) survives=\(yes\|no\) expect=\(.*\)$/\1\t\2\t\3\t\4/p' "$out/refused.log")
 [ ${#TABLE[@]} -gt 0 ] || { tail -n 30 "$out/refused.log" >&2; echo "Bail out! no misuse table"; exit 1; }
+[ "$repeat" -gt 1 ] && [ "$update_matrix$update_docs" != 00 ] &&
+	die "--repeat checks the cells: it updates neither the matrix nor the docs"
 selected=()
-for row in "${TABLE[@]}"; do
-	name=${row%%$'\t'*}
-	if [ $# -eq 0 ] || printf '%s\n' "$@" | grep -qx "$name"; then selected+=("$row"); fi
+for round in $(seq "$repeat"); do
+	for row in "${TABLE[@]}"; do
+		name=${row%%$'\t'*}
+		if [ $# -eq 0 ] || printf '%s\n' "$@" | grep -qx "$name"; then selected+=("$row"); fi
+	done
 done
 echo "1..$((${#selected[@]} + 1))"
 
@@ -225,11 +257,16 @@ cell() {
 		'!/^#/ && $1 == c && $2 == k { print $(f + 1); found = 1 } END { exit !found }' "$MATRIX"
 }
 
+declare -A round
 for row in "${selected[@]}"; do
 	IFS=$'\t' read -r name context survives expect <<<"$row"
 	start=$SECONDS
-	boot "$name" "$name"
-	log=$out/$name.log
+	# Each round's files apart: NAME.rN.log... with --repeat.
+	round[$name]=$((${round[$name]:-0} + 1))
+	tag=$name
+	[ "$repeat" -gt 1 ] && tag=$name.r${round[$name]}
+	boot "$tag" "$name"
+	log=$out/$tag.log
 	ok=1
 	# The module's own patterns, on the kernel they were written for.
 	if [ "$kernel_name" = default ]; then
@@ -253,15 +290,17 @@ for row in "${selected[@]}"; do
 	no) stall=$((10 * slowdown)) ;;
 	*) stall=$((60 * slowdown)) ;;
 	esac
-	survived=no
+	survived=no STUCK=
 	if wait_guest "$log" "$stall"; then
 		status=0; wait $VM || status=$?
 		grep -q "IRQCTX-MISUSE-SURVIVED: $name$" "$log" && [ "$status" = 0 ] && survived=yes
 	else
-		flush_wedged "$name"
+		flush_wedged "$tag"
 	fi
 	first=$(case_lines "$log" | grep -E -m1 -- "$REPORT" || true)
-	printf '%s\t%s\t%s\n' "$name" "$survived" "${first:-nothing}" >>"$out/observed.tsv"
+	# A guest wedged without a report: where it is stuck is the evidence.
+	observed=${first:-nothing${STUCK:+ ($STUCK)}}
+	printf '%s\t%s\t%s\n' "$name" "$survived" "$observed" >>"$out/observed.tsv"
 	if [ "$kernel_name" = default ] && [ "$survived" != "$survives" ]; then
 		echo "# $name: survived=$survived, the table says $survives"
 		ok=0
@@ -272,8 +311,9 @@ for row in "${selected[@]}"; do
 		if [ "$want_first" = nothing ]; then
 			[ -z "$first" ] || { echo "# $name: reported '$first', the matrix says nothing"; ok=0; }
 		else
-			grep -qE -- "$want_first" <<<"$first" ||
-				{ echo "# $name: first line '${first:-nothing}', the matrix says /$want_first/"; ok=0; }
+			# Anchored: alternatives (A|B) are whole lines' beginnings.
+			grep -qE -- "^($want_first)" <<<"$observed" ||
+				{ echo "# $name: first line '$observed', the matrix says /$want_first/"; ok=0; }
 		fi
 	fi
 	# The splat: from the first report (or the case's first pattern) on.
@@ -281,11 +321,11 @@ for row in "${selected[@]}"; do
 		grep -F -m1 -A60 -- "$first" "$log"
 	else
 		grep -E -m1 -A60 -- "${expect%% && *}" "$log"
-	fi | sed 's/^\[[ 0-9.]*\] //' >"$out/$name.splat" || true
+	fi | sed 's/^\[[ 0-9.]*\] //' >"$out/$tag.splat" || true
 	if [ "$update_docs" = 1 ] && [ "$kernel_name" = default ] && [ -s "$out/$name.splat" ]; then
 		cp "$out/$name.splat" "Documentation/misuse/$name.txt"
 	fi
-	echo "# $name ($context, $kernel_name kernel, survived=$survived, $((SECONDS - start))s): ${first:-nothing}"
+	echo "# $name ($context, $kernel_name kernel, survived=$survived, $((SECONDS - start))s): $observed"
 	result $ok "misuse ($kernel_name): $name"
 done
 
@@ -316,6 +356,10 @@ if [ "$update_matrix" = 1 ]; then
 	} >"$MATRIX.new"
 	mv "$MATRIX.new" "$MATRIX"
 	log "wrote the $kernel_name cells of $MATRIX: review them before committing"
+fi
+if [ "$repeat" -gt 1 ]; then
+	echo "# outcomes in $repeat rounds on the $kernel_name kernel (count, case, survived, first line):"
+	sort "$out/observed.tsv" | uniq -c | sed 's/^ */# /'
 fi
 echo "# misuse harness wall time on the $kernel_name kernel: ${SECONDS}s"
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"

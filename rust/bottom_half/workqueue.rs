@@ -15,6 +15,6 @@ impl_has_work!(IrqCtx, 0, wq_work);
 
 impl WorkCallback<WQ_WORK> for IrqCtx {
     fn run(this: Arc<Self>) {
-        this.run_stage(Bottom::Workqueue, || this.sleep_briefly());
+        this.run_stage(Bottom::Workqueue, None, || this.sleep_briefly());
     }
 }

@@ -8,12 +8,18 @@ use crate::bindings;
 /// (`usleep_range()`): on `ktime_get()` it never ends early, where
 /// `msleep()`'s jiffies can (a tick that lags and catches up in a jump).
 ///
-/// It sleeps: process context only, which `might_sleep()` checks.
+/// It sleeps: process context only. `might_sleep()` checks that first, as
+/// upstream's `fsleep()` does (`usleep_range_state()` itself does not: in
+/// atomic context only the scheduler's "scheduling while atomic" would
+/// report it, and only once it schedules).
 pub(crate) fn fsleep_us(us: u64) {
     // A tenth of slack lets the timer be merged with others.
     let max = us.saturating_add(us / 10);
+    // SAFETY: `__might_sleep()` only checks the context and reports; the
+    // file name is a NUL-terminated static string.
+    unsafe { bindings::irqctx_might_sleep(kernel::c_str!(file!()).as_char_ptr(), line!() as i32) };
     // SAFETY: `usleep_range_state()` has no preconditions beyond the
-    // context, which it checks itself.
+    // context, checked above.
     unsafe { bindings::usleep_range_state(us as _, max as _, bindings::TASK_UNINTERRUPTIBLE) };
 }
 

@@ -26,6 +26,17 @@ use kernel::{
     types::{ForeignOwnable, Opaque},
 };
 
+/// A PCI device's address: domain, bus, device and function.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct PciAddr {
+    /// The PCI domain (segment).
+    pub(crate) domain: u32,
+    /// The bus number.
+    pub(crate) bus: u8,
+    /// Device (bits 7-3) and function (bits 2-0).
+    pub(crate) devfn: u8,
+}
+
 /// A reference to a PCI device, handed to [`Driver::probe`].
 ///
 /// # Invariants
@@ -61,6 +72,18 @@ impl Drop for Device {
 }
 
 impl Device {
+    /// Where the device sits: its domain, bus and devfn (what `pci_name()`
+    /// prints as `0000:00:02.0`).
+    pub(crate) fn location(&self) -> PciAddr {
+        // SAFETY: The device is valid (type invariant), and so is its bus.
+        let packed = unsafe { bindings::irqctx_pci_location(self.pdev) };
+        PciAddr {
+            domain: (packed >> 16) as u32,
+            bus: (packed >> 8) as u8,
+            devfn: packed as u8,
+        }
+    }
+
     /// `pci_name()`, e.g. `0000:00:02.0`.
     pub(crate) fn name(&self) -> &CStr {
         // SAFETY: The device is valid (type invariant); its name is a

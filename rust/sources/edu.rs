@@ -27,11 +27,11 @@ use crate::command_lock::{new_command_lock, CommandLock};
 use crate::compat::{
     delay::fsleep_us,
     irq::{flags, IrqReturn, ThreadedHandler, ThreadedIrqReturn, ThreadedRegistration},
-    pci::{self, Device, DeviceId, EnabledDevice, IdTable, IoMem, IrqVectors, Region},
+    pci::{self, Device, DeviceId, EnabledDevice, IdTable, IoMem, IrqVectors, PciAddr, Region},
     poll::{new_poll_condvar, PollCondVar},
 };
 use crate::context::Context;
-use crate::device::{Bottom, IrqCtx, MAX_EDU};
+use crate::device::{Bottom, IrqCtx, Lane, MAX_EDU};
 use crate::event::{EduIrq, Event, Source, Stage};
 use crate::latency::local_ns;
 use core::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
@@ -110,6 +110,10 @@ pub(crate) struct Edu {
     bar: IoMem,
     ctx: Arc<IrqCtx>,
     dev: Device,
+    /// Where the device sits, for its records' `dev=`.
+    addr: PciAddr,
+    /// Its slot in [`IrqCtx::edu`]: its top halves' lane.
+    slot: usize,
     mode: IrqMode,
     irq: u32,
     /// When the last raise was written (ns).
@@ -244,7 +248,9 @@ impl Edu {
     /// interrupt; returns the result (also delivered to readers). If an
     /// earlier factorial was abandoned (its writer got a signal), waits for
     /// it first: the device ignores a new one while computing, and its
-    /// interrupt must not be taken for this one's.
+    /// interrupt must not be taken for this one's. A signal ends the wait
+    /// with `ERESTARTSYS` before the device was started, with `EINTR`
+    /// after (never restarted: that would compute and interrupt again).
     pub(crate) fn factorial(&self, n: u32) -> Result<u32> {
         let started = self.fact_started.load(Ordering::Relaxed);
         self.wait_done(|| self.facts.load(Ordering::Acquire) >= started)?;
@@ -254,7 +260,13 @@ impl Edu {
         self.fact_started.store(started + 1, Ordering::Relaxed);
         self.bar.write32(STATUS_IRQ_ON_DONE, reg::STATUS)?;
         self.bar.write32(n, reg::FACTORIAL)?;
-        self.wait_done(|| self.facts.load(Ordering::Acquire) > started)?;
+        match self.wait_done(|| self.facts.load(Ordering::Acquire) > started) {
+            // The device computes and interrupts whatever happens now: a
+            // restarted write would compute (and interrupt) once more. The
+            // next factorial waits for this one's interrupt (see above).
+            Err(e) if e == ERESTARTSYS => return Err(EINTR),
+            r => r?,
+        }
         Ok(self.fact_result.load(Ordering::Relaxed))
     }
 }
@@ -290,11 +302,12 @@ impl ThreadedHandler for Arc<Edu> {
         };
         let wake_thread = IrqCtx::record_top(
             self.ctx.as_arc_borrow(),
+            Lane::Edu(self.slot),
             Event {
-                source: Source::Edu,
                 stage: Stage::Top,
                 t_ns: now,
                 delay_ns,
+                dev: Some(self.addr),
                 ctx,
                 edu,
                 ..Event::default()
@@ -319,13 +332,40 @@ impl ThreadedHandler for Arc<Edu> {
     }
 
     fn handle_threaded(&self) -> IrqReturn {
+        // This device's top halves only: each device has a thread of its own.
         self.ctx
-            .run_stage(Bottom::Thread, || self.ctx.sleep_briefly());
+            .run_stage(Bottom::Thread, Some(Lane::Edu(self.slot)), || {
+                self.ctx.sleep_briefly()
+            });
         IrqReturn::Handled
     }
 }
 
-/// What a bound device holds, released in field order (see `PinnedDrop`).
+/// A claimed slot of [`IrqCtx::edu`], given back on drop.
+struct EduSlot {
+    ctx: Arc<IrqCtx>,
+    index: usize,
+}
+
+impl EduSlot {
+    /// Claims a free slot; `ENOSPC` if [`MAX_EDU`] devices are bound.
+    fn claim(ctx: &Arc<IrqCtx>) -> Result<Self> {
+        let index = ctx.claim_edu_slot().ok_or(ENOSPC)?;
+        Ok(Self {
+            ctx: ctx.clone(),
+            index,
+        })
+    }
+}
+
+impl Drop for EduSlot {
+    fn drop(&mut self) {
+        self.ctx.release_edu_slot(self.index);
+    }
+}
+
+/// What a bound device holds, released in field order (see `PinnedDrop`):
+/// the slot last, once no handler of the device can run any more.
 #[pin_data(PinnedDrop)]
 pub(crate) struct EduBinding {
     ctx: Arc<IrqCtx>,
@@ -334,6 +374,7 @@ pub(crate) struct EduBinding {
     _vectors: IrqVectors,
     _region: Region,
     _enabled: EnabledDevice,
+    slot: EduSlot,
 }
 
 #[pinned_drop]
@@ -342,13 +383,7 @@ impl PinnedDrop for EduBinding {
         // Unpublish, stop commands (waiting for the one in progress), then
         // the fields drop in order: free_irq, vectors, region, device.
         let this = self.irq.handler();
-        let edu = self
-            .ctx
-            .edu
-            .lock()
-            .iter_mut()
-            .find(|e| e.as_ref().is_some_and(|e| Arc::ptr_eq(e, this)))
-            .and_then(Option::take);
+        let edu = self.ctx.edu.lock()[self.slot.index].take();
         drop(edu);
         this.stop_commands();
         this.quiet();
@@ -372,10 +407,9 @@ impl pci::Driver for EduDriver {
     fn probe(shared: &(Arc<IrqCtx>, IrqMode), dev: Device) -> Result<Pin<KBox<EduBinding>>> {
         let (ctx, mode) = (&shared.0, shared.1);
         // Refuse a device beyond the last slot before anything is live.
-        if ctx.edu.lock().iter().all(Option::is_some) {
+        let slot = EduSlot::claim(ctx).inspect_err(|_| {
             pr_err!("{}: already {MAX_EDU} edu devices bound\n", dev.name());
-            return Err(ENOSPC);
-        }
+        })?;
         let enabled = dev.enable()?;
         let region = dev.request_region(0, c_str!("irqctx"))?;
         let bar = dev.iomap(0, MMIO_LEN)?;
@@ -412,6 +446,8 @@ impl pci::Driver for EduDriver {
                 bar,
                 ctx: ctx.clone(),
                 dev: edu_dev,
+                addr: dev.location(),
+                slot: slot.index,
                 mode,
                 irq,
                 raised_ns: AtomicI64::new(0),
@@ -439,15 +475,11 @@ impl pci::Driver for EduDriver {
                 _vectors: vectors,
                 _region: region,
                 _enabled: enabled,
+                slot,
             }),
             GFP_KERNEL,
         )?;
-        let mut bound = ctx.edu.lock();
-        // A concurrent probe may have taken the last slot meanwhile; dropping
-        // the binding then frees the interrupt again.
-        let slot = bound.iter_mut().find(|e| e.is_none()).ok_or(ENOSPC)?;
-        *slot = Some(edu);
-        drop(bound);
+        ctx.edu.lock()[binding.slot.index] = Some(edu);
         pr_info!(
             "edu {}: id 0x{id:08x}, irq {irq} ({})\n",
             dev.name(),

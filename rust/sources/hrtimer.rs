@@ -11,7 +11,7 @@
 
 use crate::compat::hrtimer::{impl_has_hr_timer, HrTimer, HrTimerCallback, HrTimerRestart};
 use crate::context::Context;
-use crate::device::IrqCtx;
+use crate::device::{IrqCtx, Lane};
 use crate::event::{Event, Source, Stage};
 use crate::latency::local_ns;
 use core::sync::atomic::Ordering;
@@ -28,8 +28,8 @@ impl HrTimerCallback for IrqCtx {
         // callback) before they touch it: the expiry and period are stable.
         let _ = IrqCtx::record_top(
             this,
+            Lane::Hrtimer,
             Event {
-                source: Source::Hrtimer,
                 stage: Stage::Top,
                 t_ns: now,
                 delay_ns: now - this.timer.expires_ns(),

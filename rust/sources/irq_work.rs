@@ -8,7 +8,7 @@
 
 use crate::compat::irq_work::{impl_has_irq_work, IrqWork, IrqWorkCallback};
 use crate::context::Context;
-use crate::device::IrqCtx;
+use crate::device::{IrqCtx, Lane};
 use crate::event::{Event, Source, Stage};
 use crate::latency::local_ns;
 use core::sync::atomic::Ordering;
@@ -28,8 +28,8 @@ impl IrqWorkCallback for IrqCtx {
         let now = Ktime::ktime_get().to_ns();
         let _ = IrqCtx::record_top(
             this,
+            Lane::IrqWork,
             Event {
-                source: Source::IrqWork,
                 stage: Stage::Top,
                 t_ns: now,
                 delay_ns: now - this.irq_work_queued_ns.load(Ordering::Relaxed),

@@ -11,7 +11,7 @@
  * 2000): valid and malformed commands (random bytes, NULs, numbers such as
  * 4294967296, -1, +5 or 007, blank lines, many commands in one write, writes
  * longer than 256 bytes, misuse= which must fail with EPERM), reads of
- * 0, 1, small, 384, large and huge sizes, reads and writes with bad
+ * 0, 1, small, 400, large and huge sizes, reads and writes with bad
  * pointers, O_NONBLOCK toggles, poll and epoll with short timeouts, pread
  * and lseek, close and reopen, and SIGUSR1 to one another (handlers with
  * and without SA_RESTART) while they are blocked. A ticker process makes an
@@ -22,13 +22,13 @@
  * Checks, per operation:
  *  - the errno is one the documentation lists for that call and that
  *    situation (EAGAIN only with O_NONBLOCK, EINVAL for a read only below
- *    384 bytes, EINTR only when a signal was handled and, for read,
+ *    400 bytes, EINTR only when a signal was handled and, for read,
  *    SA_RESTART was off, EPERM only for misuse=, ...); EFAULT only for bad
  *    pointers;
  *  - a write of valid commands succeeds whole, a write with an invalid line
  *    fails with EINVAL, by the documentation's rules down to the edges (a
  *    tab or CR around a command, bh=bh,bh, bh=none,bh);
- *  - a read returns whole lines, each at most 384 bytes, either "lost=N" or
+ *  - a read returns whole lines, each at most 400 bytes, either "lost=N" or
  *    "seq=N src=..."; on a file only this process reads, every seq is the
  *    previous one + 1, or + 1 + N after lost=N; POLLIN means the next read
  *    does not fail with EAGAIN; a read of 0 bytes returns 0 without
@@ -69,7 +69,7 @@
 
 #define MAX_WRITE 256		/* Documentation: at most 256 bytes */
 #define MAX_COMMANDS 8		/* ... and at most 8 commands */
-#define LINE_MAX_BYTES 384	/* any buffer of at least 384 bytes works */
+#define LINE_MAX_BYTES 400	/* any buffer of at least 400 bytes works */
 #define MAX_PROCS 16
 #define NPRIV 3			/* private files per worker */
 #define HUGE_READ (1 << 20)
@@ -81,7 +81,7 @@
 
 enum op {
 	OP_WRITE_VALID, OP_WRITE_EDGE, OP_WRITE_INVALID, OP_WRITE_MISUSE,
-	OP_WRITE_FAULT, OP_READ_0, OP_READ_1, OP_READ_SMALL, OP_READ_384,
+	OP_WRITE_FAULT, OP_READ_0, OP_READ_1, OP_READ_SMALL, OP_READ_MAX_LINE,
 	OP_READ_LARGE, OP_READ_HUGE, OP_READ_FAULT, OP_READ_SHARED,
 	OP_NONBLOCK, OP_POLL, OP_EPOLL_WAIT, OP_EPOLL_CTL, OP_SEEK, OP_PREAD,
 	OP_SIGNAL, OP_SA_RESTART, OP_REOPEN, OP_TICK, NOPS
@@ -89,7 +89,7 @@ enum op {
 
 static const char *const op_names[NOPS] = {
 	"write_valid", "write_edge", "write_invalid", "write_misuse",
-	"write_badptr", "read_0", "read_1", "read_small", "read_384",
+	"write_badptr", "read_0", "read_1", "read_small", "read_max_line",
 	"read_large", "read_huge", "read_badptr", "read_shared",
 	"fcntl_nonblock", "poll", "epoll_wait", "epoll_ctl", "lseek", "pread",
 	"kill_sigusr1", "sigaction", "close_reopen", "ticker_irq_work",
@@ -898,7 +898,7 @@ static void einval_follow_up(struct priv *p, size_t count)
 	struct call c;
 	char *nl;
 
-	begin(&c, OP_READ_384, 1, "read private fd=%d count=%d after EINVAL for %zu", p->fd,
+	begin(&c, OP_READ_MAX_LINE, 1, "read private fd=%d count=%d after EINVAL for %zu", p->fd,
 	      LINE_MAX_BYTES, count);
 	end(&c, read(p->fd, buf, sizeof(buf)));
 	if (ended_by_alarm(&c))
@@ -936,7 +936,7 @@ static void op_read(void)
 	} else if (kind < 30) {
 		count = 2 + below(LINE_MAX_BYTES - 2), op = OP_READ_SMALL;
 	} else if (kind < 45) {
-		count = LINE_MAX_BYTES, op = OP_READ_384;
+		count = LINE_MAX_BYTES, op = OP_READ_MAX_LINE;
 	} else if (kind < 85) {
 		count = chance(50) ? 4096 : LINE_MAX_BYTES + below(65536), op = OP_READ_LARGE;
 		buf = big;

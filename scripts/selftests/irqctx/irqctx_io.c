@@ -6,7 +6,7 @@
  *
  *   irqctx_io read [-n] [-b BUFSIZE] [-l MINLINES] [-u REGEX]
  *                  [-F FD] [-d USEC] [-S] [-m REGEX]
- *   irqctx_io write [-r REPEAT] [-e USEC] [-v] TEXT
+ *   irqctx_io write [-r REPEAT] [-e USEC] [-i USEC] [-v] TEXT
  *   irqctx_io signal
  *   irqctx_io poll TIMEOUT_MS [LOOPS]
  *   irqctx_io epoll TIMEOUT_MS [LOOPS]
@@ -35,6 +35,9 @@
  * SIGTERM interrupts is not counted. -e sleeps USEC after a failed write
  * (a load that does not spin while, say, no device is bound); -v prints
  * each failure as "errno=NAME at SECONDS" (CLOCK_MONOTONIC, as in dmesg).
+ * -i sends the writer SIGALRM every USEC microseconds (an interval timer)
+ * to a handler installed with SA_RESTART, a signal storm in which the
+ * kernel restarts what it may; the summary then ends with " signals=N".
  *
  * poll/epoll with LOOPS wait LOOPS times (0: until SIGTERM) on a
  * non-blocking file, reading what is pending after each POLLIN, and print
@@ -71,6 +74,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -261,17 +265,22 @@ static int do_read(int argc, char **argv)
 	return rc;
 }
 
+static volatile sig_atomic_t storm_signals;
+
+static void on_storm(int sig) { (void)sig; storm_signals++; }
+
 static int do_write(int argc, char **argv)
 {
-	long repeat = -1, writes = 0, ok = 0, errs[8] = { 0 }, backoff_us = 0;
+	long repeat = -1, writes = 0, ok = 0, errs[8] = { 0 }, backoff_us = 0, storm_us = 0;
 	int verbose = 0;
 	static const int errnos[] = { EINVAL, EPERM, ENODEV, ETIMEDOUT, EINTR, EFAULT, EAGAIN };
 	const char *text;
 	int opt, fd;
 
-	while ((opt = getopt(argc, argv, "+r:e:v")) != -1) {
+	while ((opt = getopt(argc, argv, "+r:e:i:v")) != -1) {
 		switch (opt) {
 		case 'v': verbose = 1; break;
+		case 'i': storm_us = strtol(optarg, NULL, 0); break;
 		case 'r': repeat = strtol(optarg, NULL, 0); break;
 		case 'e': backoff_us = strtol(optarg, NULL, 0); break;
 		default: return 3;
@@ -290,6 +299,17 @@ static int do_write(int argc, char **argv)
 		return 0;
 	}
 	catch_term();
+	if (storm_us > 0) {
+		struct sigaction sa = { .sa_handler = on_storm, .sa_flags = SA_RESTART };
+		struct itimerval every = {
+			.it_interval = { .tv_sec = storm_us / 1000000, .tv_usec = storm_us % 1000000 },
+			.it_value = { .tv_sec = storm_us / 1000000, .tv_usec = storm_us % 1000000 },
+		};
+
+		sigaction(SIGALRM, &sa, NULL);
+		if (setitimer(ITIMER_REAL, &every, NULL))
+			return fail("setitimer");
+	}
 	while (!terminated && (repeat == 0 || writes < repeat)) {
 		ssize_t n = write(fd, text, strlen(text));
 		size_t i;
@@ -319,6 +339,12 @@ static int do_write(int argc, char **argv)
 	for (size_t i = 0; i <= sizeof(errnos) / sizeof(errnos[0]); i++)
 		if (errs[i])
 			printf(" %s=%ld", i < sizeof(errnos) / sizeof(errnos[0]) ? errname(errnos[i]) : "other", errs[i]);
+	if (storm_us > 0) {
+		struct itimerval off = { 0 };
+
+		setitimer(ITIMER_REAL, &off, NULL);
+		printf(" signals=%ld", (long)storm_signals);
+	}
 	printf("\n");
 	return 0;
 }

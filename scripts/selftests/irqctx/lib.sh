@@ -148,7 +148,8 @@ LINE_RE=$LINE_RE'( status=0x[0-9a-f]{8}( n=[0-9]+ result=[0-9]+)?| top=[0-9]+ ba
 LINE_RE=$LINE_RE' ctx=(hardirq|softirq|task|other) cpu=[0-9]+ preempt=0x[0-9a-f]{8}'
 LINE_RE=$LINE_RE' irqs_off=[01] hardirq=[01] softirq=[01] task=[01] pid=-?[0-9]+ comm=[^ =]*'
 LINE_RE=$LINE_RE' t_ns=-?[0-9]+ delay_ns=-?[0-9]+ slept_ns=-?[0-9]+ nvcsw=[0-9]+'
-LINE_RE=$LINE_RE' stack=(task|irq|other) stack_used=[0-9]+)$'
+LINE_RE=$LINE_RE' stack=(task|irq|other) stack_used=[0-9]+'
+LINE_RE=$LINE_RE'( dev=[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7])?)$'
 
 # Checks that every line of file $1 has the documented form; prints the
 # others.

@@ -33,6 +33,12 @@ fi
 
 case=$1
 load allow_misuse=1 || exit 1
+# A case leaves the device as the user had it (sleep_in_bh needs the BH
+# stage for its one top half, and used to leave it selected).
+chosen=$(grep '^bottom_halves=' "$STATS")
+# Where the module's code is, should the host have to read a wedged
+# guest's stacks (scripts/vcpu-stacks.py).
+say "IRQCTX-MODULE-TEXT: $(cat /sys/module/irqctx/sections/.text 2>/dev/null)"
 say "IRQCTX-MISUSE: triggering $case"
 case $case in
 spin_lock_sleep)
@@ -77,6 +83,11 @@ no_recheck)
 	ctl "misuse=$case"
 	;;
 esac
+left=$(grep '^bottom_halves=' "$STATS")
+if [ "$left" != "$chosen" ]; then
+	say "IRQCTX-MISUSE-CHANGED: $case left $left (was $chosen)"
+	exit 1
+fi
 # Still usable: an interrupt still produces an event for a reader. The
 # case's own records (a late bottom half) may still arrive: the reader waits
 # for an irq_work top half of its own, not for any line.
