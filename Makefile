@@ -8,14 +8,12 @@
 #   make rust-analyzer      write rust-project.json for editors (rust-analyzer)
 
 KDIR ?= $(shell $(CURDIR)/scripts/build-kernel.sh --kdir)
-LLVM ?= 1
-export PATH := /usr/lib/llvm-19/bin:$(PATH)
-export LIBCLANG_PATH ?= /usr/lib/llvm-19/lib
 
-# Debian's rustc/rustfmt/clippy (rustup's lack rust-src), LLVM 19, and the
-# bindgen that scripts/setup.sh installed.
-KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) \
-	$(shell $(CURDIR)/scripts/build-kernel.sh --make-vars)
+# The kernel toolchain Debian builds its kernels with (scripts/kmake.sh:
+# rustc, rustfmt, clippy, bindgen and LLVM 19, in a trixie root on older
+# hosts); LLVM=1 unless LLVM= or CC= is given.
+TOOLCHAIN = $(CURDIR)/scripts/kmake.sh
+KMAKE = $(TOOLCHAIN) -C $(KDIR) M=$(CURDIR) $(if $(LLVM),LLVM=$(LLVM))
 
 RUST_SRCS = $(shell find $(CURDIR)/rust -name '*.rs' ! -name '*_generated.rs')
 
@@ -43,18 +41,19 @@ clippy:
 
 # rust-project.json for rust-analyzer: the kernel tree's (core, kernel,
 # macros...) plus the irqctx crate (6.12's M= support does not find a crate
-# root below its Kbuild).
+# root below its Kbuild). The standard library's source paths are the
+# toolchain's: the toolchain root's, on a host that has one.
 rust-analyzer:
-	$(MAKE) -C $(KDIR) LLVM=$(LLVM) $(shell $(CURDIR)/scripts/build-kernel.sh --make-vars) \
-		RUST_LIB_SRC=$(shell bash -c '. $(CURDIR)/scripts/lib.sh && rust_lib_src') rust-analyzer
-	$(CURDIR)/scripts/rust-analyzer.py $(KDIR)/rust-project.json $(CURDIR)
+	$(TOOLCHAIN) -C $(KDIR) rust-analyzer
+	$(CURDIR)/scripts/rust-analyzer.py $(KDIR)/rust-project.json $(CURDIR) \
+		"$$(bash -c '. $(CURDIR)/scripts/lib.sh && toolchain_root')"
 
 rustfmtcheck:
-	/usr/bin/rustfmt --check --edition 2021 \
+	$(TOOLCHAIN) --exec rustfmt --check --edition 2021 \
 		--config-path $(KDIR)/source/.rustfmt.toml $(RUST_SRCS)
 
 rustfmt:
-	/usr/bin/rustfmt --edition 2021 \
+	$(TOOLCHAIN) --exec rustfmt --edition 2021 \
 		--config-path $(KDIR)/source/.rustfmt.toml $(RUST_SRCS)
 
 .PHONY: all modules clean clippy rust-analyzer rustfmt rustfmtcheck

@@ -47,7 +47,7 @@ mkdir -p "$out/twin"
 
 log "bench: building the C twin and the guest tools"
 cp scripts/bench/twin/Kbuild scripts/bench/twin/irqctx_twin.c "$out/twin/"
-make -s -C "$(kernel_build_dir "$variant")" M="$out/twin" "${KMAKE_VARS[@]}" modules >&2
+scripts/kmake.sh -s -C "$(kernel_build_dir "$variant")" M="$out/twin" modules >&2
 cc -static -O2 -Wall -Wextra -Werror -o "$out/irqctx_lat" scripts/bench/irqctx_lat.c
 
 # cyclictest is dynamically linked: it goes in with its libraries and the

@@ -12,8 +12,9 @@
 #
 #   build-kernel.sh [VARIANT]               build (default: "default")
 #   build-kernel.sh --kdir [VARIANT]        where the build is (or will be)
-#   build-kernel.sh --make-vars [VARIANT]   toolchain variables for make
 #
+# It builds with the kernel toolchain (scripts/kmake.sh, in the toolchain
+# root of lib.sh), whose identity is part of the cache key.
 # Prints the build directory (usable as KDIR) on stdout.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -22,7 +23,6 @@ action=build variant=default
 for arg in "$@"; do
 	case $arg in
 	--kdir) action=kdir ;;
-	--make-vars) action=make-vars ;;
 	-*) die "unknown option $arg (see the comment at the top of $0)" ;;
 	*) variant=$arg ;;
 	esac
@@ -33,7 +33,6 @@ for f in "${fragments[@]}"; do [ -f "$f" ] || die "variant $variant: no fragment
 
 case $action in
 kdir) kernel_build_dir "$variant"; exit 0 ;;
-make-vars) echo "${KMAKE_VARS[*]}"; exit 0 ;;	# the same for every variant
 esac
 
 src=$(kernel_src_dir)
@@ -48,9 +47,7 @@ if [ -f "$stamp" ] && [ -f "$out/arch/x86/boot/bzImage" ]; then
 fi
 
 mkdir -p "$out"
-export RUST_LIB_SRC
-RUST_LIB_SRC=$(rust_lib_src)
-kmake() { make -C "$src" O="$out" ARCH=x86_64 "${KMAKE_VARS[@]}" "$@"; }
+kmake() { "$IRQCTX_TOP/scripts/kmake.sh" -C "$src" O="$out" ARCH=x86_64 "$@"; }
 
 names=$(for f in "${fragments[@]}"; do printf ' + %s' "${f#"$IRQCTX_TOP"/}"; done)
 stale=0

@@ -7,19 +7,61 @@ IRQCTX_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # outside the clone so that CI on the same machine and the edit-run loop reuse it.
 IRQCTX_CACHE=${IRQCTX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/irqctx}
 
-# The kernel toolchain: Debian's rustc (never rustup's, which lacks rust-src)
-# and LLVM 19. bindgen comes from `cargo install` into the cache.
-export PATH="/usr/lib/llvm-19/bin:$IRQCTX_CACHE/tools/bin:$PATH"
-export RUSTC=/usr/bin/rustc
-# rust-web-src puts the core library source under /usr/src/rustc-VERSION.
-rust_lib_src() {
-	echo "${RUST_LIB_SRC:-/usr/src/rustc-$(/usr/bin/rustc --version 2>/dev/null | awk '{print $2}')/library}"
-}
-export LIBCLANG_PATH=/usr/lib/llvm-19/lib
-KMAKE_VARS=(LLVM=1 RUSTC=/usr/bin/rustc RUSTFMT=/usr/bin/rustfmt
-	BINDGEN="$IRQCTX_CACHE/tools/bin/bindgen" CLIPPY_DRIVER=/usr/bin/clippy-driver)
+# The kernel toolchain is the one Debian builds its Rust-enabled 7.3 kernels
+# with: trixie's rustc (its exact build: Rust symbol names hash the version
+# string), rust-src, rustfmt, clippy, bindgen and LLVM 19. Debian's kernel
+# config names it (CONFIG_RUSTC_VERSION_TEXT, checked by setup.sh). Those
+# packages need trixie's glibc, so on an older Debian host they live in a
+# trixie root under the cache, made by mmdebstrap from the host's own Debian
+# mirror, and every build runs there (in_root, scripts/kmake.sh); on a
+# Debian 13 host they are installed natively and in_root runs in place.
+TOOLCHAIN_SUITE=trixie
+TOOLCHAIN_PACKAGES=(
+	rustc rust-src rustfmt rust-clippy bindgen	# Rust for Linux
+	clang-19 lld-19 llvm-19 libclang-19-dev		# LLVM=1 builds, libclang for bindgen
+	linux-config-7.3				# Debian's kernel configs: the toolchain they name
+	make bc bison flex libelf-dev libssl-dev openssl cpio kmod xz-utils python3	# kernel builds
+)
+# The toolchain's variables for the kernel's make (inside the root);
+# scripts/kmake.sh adds LLVM=1 for the project's own kernels.
+KMAKE_VARS=(RUSTC=rustc RUSTFMT=rustfmt BINDGEN=bindgen CLIPPY_DRIVER=clippy-driver)
+# What the root's commands see: LLVM 19's unversioned names first.
+ROOT_PATH=/usr/lib/llvm-19/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
-BINDGEN_VERSION=0.73.2
+# The root, or "" on a host of the toolchain's own Debian release.
+toolchain_root() {
+	if [ "$(. /etc/os-release && echo "${VERSION_CODENAME:-}")" = "$TOOLCHAIN_SUITE" ]; then
+		echo ""
+	else
+		echo "$IRQCTX_CACHE/root-$TOOLCHAIN_SUITE"
+	fi
+}
+
+# in_root COMMAND...: run COMMAND with the toolchain, in the current
+# directory. In the root, the cache, the clone, /tmp and the directories in
+# IRQCTX_ROOT_BINDS (space-separated) are bound at their own paths, in a
+# mount namespace of the command's own (nothing stays mounted).
+in_root() {
+	local root
+	root=$(toolchain_root)
+	if [ -z "$root" ]; then
+		PATH=$ROOT_PATH LIBCLANG_PATH=/usr/lib/llvm-19/lib "$@"
+		return
+	fi
+	[ -x "$root/usr/bin/rustc" ] || die "no toolchain root at $root: run scripts/setup.sh"
+	unshare --mount --propagation private -- bash -c '
+		root=$1 cwd=$2; shift 2
+		for d in '"$IRQCTX_CACHE $IRQCTX_TOP /tmp ${IRQCTX_ROOT_BINDS:-}"'; do
+			[ -d "$d" ] || continue
+			mkdir -p "$root$d" && mount --bind "$d" "$root$d" || exit 125
+		done
+		mount -t proc proc "$root/proc" && mount --bind /dev "$root/dev" || exit 125
+		exec chroot "$root" env -i HOME=/root TERM=dumb PATH='"$ROOT_PATH"' \
+			LIBCLANG_PATH=/usr/lib/llvm-19/lib MAKEFLAGS="${MAKEFLAGS:-}" \
+			sh -c '\''cd "$0" && exec "$@"'\'' "$cwd" "$@"' \
+		in_root "$root" "$PWD" "$@"
+}
+
 KCONFIG_FRAGMENT=$IRQCTX_TOP/scripts/selftests/irqctx/config
 JOBS=${JOBS:-$(($(nproc) + 1))}
 
@@ -58,14 +100,21 @@ kernel_slowdown() {
 	esac
 }
 
+# The toolchain's identity: the Debian versions of its rustc and clang.
+toolchain_id() {
+	local root
+	root=$(toolchain_root)
+	dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Package}=${Version}\n' rustc clang-19 bindgen 2>/dev/null
+}
+
 # Build directory of a variant's kernel: keyed by the source version, the
-# variant and the options its fragments set (their CONFIG_ lines and "# CONFIG_X
-# is not set" lines, in order), so changing an option means a new build and
-# editing a comment does not.
+# variant, the options its fragments set (their CONFIG_ lines and "# CONFIG_X
+# is not set" lines, in order) and the toolchain, so changing an option or
+# the compiler means a new build and editing a comment does not.
 kernel_build_dir() {
 	local variant=${1:-default} key
-	key=$(kernel_fragments "$variant" | xargs -d '\n' grep -hE '^(CONFIG_|# CONFIG_[A-Z0-9_]+ is not set)' |
-		sha256sum | cut -c1-12)
+	key=$({ kernel_fragments "$variant" | xargs -d '\n' grep -hE '^(CONFIG_|# CONFIG_[A-Z0-9_]+ is not set)'
+		toolchain_id; } | sha256sum | cut -c1-12)
 	echo "$IRQCTX_CACHE/kbuild-$(kernel_src_version)-$variant-$key"
 }
 
@@ -108,7 +157,7 @@ module_for() {
 	tar -C "$IRQCTX_TOP" -c --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
 		--exclude='*.mod.c' --exclude='.*.cmd' --exclude='.*.d' --exclude='*.rmeta' \
 		--exclude='bindings_generated.rs' Kbuild rust | tar -x -C "$dir"
-	make -s -C "$(kernel_build_dir "$variant")" M="$dir" "${KMAKE_VARS[@]}" modules >&2
+	"$IRQCTX_TOP/scripts/kmake.sh" -s -C "$(kernel_build_dir "$variant")" M="$dir" modules >&2
 	echo "$dir/irqctx.ko"
 }
 

@@ -329,10 +329,11 @@ for row in "${selected[@]}"; do
 	result $ok "misuse ($kernel_name): $name"
 done
 
-if [ "$update_matrix" = 1 ]; then
-	# The observed row as patterns: pids (comm/PID/), line numbers (:N),
-	# counts ( N ) and the build path vary between runs and machines; the
-	# preempt_count (0x...) is the point and stays.
+# as_cells: observed rows (case, survived, first line) as matrix cells
+# (case, kernel, survived, pattern). Pids (comm/PID/), line numbers (:N),
+# counts ( N ) and the build path vary between runs and machines; the
+# preempt_count (0x...) is the point and stays.
+as_cells() {
 	awk -F'\t' -v k="$kernel_name" '{
 		f = $3
 		if (f != "nothing") {
@@ -344,7 +345,11 @@ if [ "$update_matrix" = 1 ]; then
 			gsub(/@N@/, "[0-9]+", f)
 			gsub(/@PATH@/, ".*rust/", f)
 		}
-		print $1 "\t" k "\t" $2 "\t" f }' "$out/observed.tsv" >"$out/cells.tsv"
+		print $1 "\t" k "\t" $2 "\t" f }' "$@"
+}
+
+if [ "$update_matrix" = 1 ]; then
+	as_cells "$out/observed.tsv" >"$out/cells.tsv"
 	[ -s "$out/cells.tsv" ] || die "no case ran: $MATRIX stays as it is"
 	{
 		grep '^#' "$MATRIX" 2>/dev/null || true
@@ -358,8 +363,8 @@ if [ "$update_matrix" = 1 ]; then
 	log "wrote the $kernel_name cells of $MATRIX: review them before committing"
 fi
 if [ "$repeat" -gt 1 ]; then
-	echo "# outcomes in $repeat rounds on the $kernel_name kernel (count, case, survived, first line):"
-	sort "$out/observed.tsv" | uniq -c | sed 's/^ */# /'
+	echo "# outcomes in $repeat rounds on the $kernel_name kernel (count, case, kernel, survived, first line):"
+	as_cells "$out/observed.tsv" | sort | uniq -c | sed 's/^ */# /'
 fi
 echo "# misuse harness wall time on the $kernel_name kernel: ${SECONDS}s"
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"

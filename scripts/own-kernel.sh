@@ -9,7 +9,7 @@
 # KDIR is your kernel's build tree (where `make` wrote .config, and
 # Module.symvers; the one you would pass to `make M=`), BZIMAGE its image
 # (default KDIR/arch/x86/boot/bzImage). The kernel must be x86_64 and built
-# with Rust. First checks that the kernel has what the guest needs and names
+# with Rust, by the same rustc as irqctx (the toolchain of scripts/kmake.sh). First checks that the kernel has what the guest needs and names
 # every missing option; then builds irqctx.ko against KDIR, boots the image in
 # the same QEMU guest as the project's kernels (q35, 2 CPUs, two edu
 # devices), runs every misuse case in its own boot and prints the row, next
@@ -62,6 +62,14 @@ done
 [ "$missing" = 0 ] || die "$missing option(s) missing from $config: enable them and rebuild"
 [ -f "$bzimage" ] || die "no kernel image at $bzimage"
 log "$config has every option the guest needs"
+# A Rust module links against the kernel crate by its symbols' hashes,
+# which depend on the exact compiler: refuse a tree built by another rustc
+# than the toolchain's (scripts/kmake.sh) rather than build a module that
+# cannot load.
+tree_rustc=$(sed -n 's/^CONFIG_RUSTC_VERSION_TEXT="\(.*\)"$/\1/p' "$config")
+our_rustc=$(scripts/kmake.sh --exec rustc --version)
+[ "$tree_rustc" = "$our_rustc" ] ||
+	die "$kdir was built with '$tree_rustc', irqctx builds with '$our_rustc': rebuild it with the latter (scripts/kmake.sh)"
 
 # The module, against your tree (its own copy of the sources, as for the
 # project's variants).
@@ -72,7 +80,7 @@ tar -c --exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c' \
 	--exclude='.*.cmd' --exclude='.*.d' --exclude='*.rmeta' \
 	--exclude='bindings_generated.rs' Kbuild rust | tar -x -C "$dir"
 log "building irqctx.ko against $kdir"
-make -s -C "$kdir" M="$dir" "${KMAKE_VARS[@]}" modules
+"$IRQCTX_TOP/scripts/kmake.sh" -s -C "$kdir" M="$dir" modules
 
 set +e
 scripts/misuse.sh --bzimage "$bzimage" --ko "$dir/irqctx.ko" --name own

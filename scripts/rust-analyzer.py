@@ -2,14 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 """Write irqctx's rust-project.json from the kernel tree's.
 
-    rust-analyzer.py KERNEL_RUST_PROJECT_JSON MODULE_DIR
+    rust-analyzer.py KERNEL_RUST_PROJECT_JSON MODULE_DIR [TOOLCHAIN_ROOT]
 
 6.12's scripts/generate_rust_analyzer.py finds an external module's crate
 roots only next to a Kbuild that names them, and its M= target looks for
 rust/Makefile in the module; irqctx's root (rust/irqctx.rs) is one directory
 below its Kbuild. `make rust-analyzer` runs the kernel tree's target, then
 this adds the irqctx crate, with the kernel crate's cfgs, and writes
-MODULE_DIR/rust-project.json.
+MODULE_DIR/rust-project.json. With TOOLCHAIN_ROOT (the kernel toolchain's
+root, scripts/lib.sh), the standard library's paths, which the kernel tree's
+target wrote as the root sees them (/usr/...), are made host paths.
 """
 import json
 import pathlib
@@ -19,6 +21,17 @@ source = pathlib.Path(sys.argv[1])
 root = pathlib.Path(sys.argv[2]).resolve()
 project = root / "rust-project.json"
 data = json.loads(source.read_text())
+if len(sys.argv) > 3 and sys.argv[3]:
+    prefix = sys.argv[3].rstrip("/")
+
+    def host_path(path):
+        return prefix + path if isinstance(path, str) and path.startswith("/usr/") else path
+
+    data["sysroot_src"] = host_path(data.get("sysroot_src"))
+    for crate in data["crates"]:
+        crate["root_module"] = host_path(crate["root_module"])
+        if "source" in crate:
+            crate["source"]["include_dirs"] = [host_path(d) for d in crate["source"]["include_dirs"]]
 crates = data["crates"]
 index = {c["display_name"]: i for i, c in enumerate(crates)}
 kernel = crates[index["kernel"]]

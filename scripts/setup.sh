@@ -1,22 +1,32 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Install everything irqctx needs on a Debian 12 machine: the Rust-for-Linux
-# toolchain, the kernel source and QEMU. Idempotent: a second run finds
-# everything in place, installs nothing and says so.
+# Install everything irqctx needs on a Debian 12 or 13 machine: QEMU and the
+# guest's pieces on the host, and the kernel toolchain Debian builds its
+# Rust-enabled kernels with (see TOOLCHAIN_PACKAGES in lib.sh): natively on
+# Debian 13 (trixie, with trixie-backports enabled), in a trixie root under
+# the cache elsewhere (made once by mmdebstrap from the host's own Debian
+# mirror, about a minute and 2 GB). Then checks that this toolchain is the
+# exact one Debian's kernel config names, and unpacks the kernel source.
+# Idempotent: a second run finds everything in place, installs nothing and
+# says so.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 PACKAGES=(
-	rustc-web rust-web-src rust-web-clippy rustfmt-web	# kernel Rust: rustc, core source, clippy, rustfmt
-	clang-19 lld-19 llvm-19 libclang-19-dev			# LLVM=1 build, libclang for bindgen
 	linux-source-6.12					# the kernel we build
-	make bc bison flex libelf-dev libssl-dev cpio		# kernel build dependencies
 	busybox-static qemu-system-x86				# the guest: initramfs userland and the VM
 	qemu-system-data					# QEMU data, incl. specs/edu.txt
+	gcc libc6-dev make cpio binutils			# the guest's test programs, initramfs, symbols
 	python3-sphinx						# Documentation/ builds, warnings fail
 	rt-tests gnuplot-nox					# the bench: cyclictest in the guest, the plot
 )
+ROOT=$(toolchain_root)
+if [ -n "$ROOT" ]; then
+	PACKAGES+=(mmdebstrap)
+else
+	PACKAGES+=("${TOOLCHAIN_PACKAGES[@]}")
+fi
 
 mkdir -p "$IRQCTX_CACHE"
 did=0
@@ -29,21 +39,61 @@ if [ ${#missing[@]} -gt 0 ]; then
 	log "installing ${#missing[@]} Debian packages: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	run_quiet "$IRQCTX_CACHE/setup-apt-update.log" apt-get update -q
-	run_quiet "$IRQCTX_CACHE/setup-apt.log" apt-get install -y -q --no-install-recommends "${missing[@]}"
+	run_quiet "$IRQCTX_CACHE/setup-apt.log" apt-get install -y -q --no-install-recommends "${missing[@]}" ||
+		die "could not install ${missing[*]} (on Debian 13, enable trixie-backports for linux-config-7.3)"
 	did=1
 fi
 
-# bindgen: the kernel wants >= 0.65.1; pin the version verified to work.
-if ! "$IRQCTX_CACHE/tools/bin/bindgen" --version 2>/dev/null | grep -q "$BINDGEN_VERSION"; then
-	log "installing bindgen-cli $BINDGEN_VERSION from crates.io"
-	command -v cargo >/dev/null || die "cargo not found (needed once, to build bindgen)"
-	run_quiet "$IRQCTX_CACHE/setup-bindgen.log" \
-		cargo install --locked --root "$IRQCTX_CACHE/tools" bindgen-cli --version "$BINDGEN_VERSION"
-	did=1
+# debian_mirror: the Debian archive the host's apt uses (the first URI of a
+# source for its own release), so that the root comes from the same place.
+debian_mirror() {
+	local release
+	release=$(. /etc/os-release && echo "$VERSION_CODENAME")
+	{
+		cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk -v rel="$release" '
+			/^URIs:/ { uri = $2 } /^Suites:/ { suites = $0 }
+			/^$/ { if (suites ~ " " rel "( |$)") print uri; uri = suites = "" }
+			END { if (suites ~ " " rel "( |$)") print uri }' || true
+		cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+			awk -v rel="$release" '$1 == "deb" && $3 == rel { print $2 }' || true
+	} | sed -n 1p
+}
+
+# The toolchain root: made once, then topped up when TOOLCHAIN_PACKAGES
+# gains a package (the list is kept in the root).
+if [ -n "$ROOT" ]; then
+	want=$(printf '%s\n' "${TOOLCHAIN_PACKAGES[@]}" | sort)
+	if [ ! -f "$ROOT/.irqctx-packages" ]; then
+		mirror=${IRQCTX_DEBIAN_MIRROR:-$(debian_mirror)}
+		[ -n "$mirror" ] || die "no Debian mirror in the host's apt sources: set IRQCTX_DEBIAN_MIRROR"
+		log "making the $TOOLCHAIN_SUITE toolchain root $ROOT from $mirror (about a minute)"
+		rm -rf "$ROOT"
+		run_quiet "$IRQCTX_CACHE/setup-root.log" mmdebstrap --variant=apt --mode=root \
+			--keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
+			--include="$(IFS=,; echo "${TOOLCHAIN_PACKAGES[*]}")" "$TOOLCHAIN_SUITE" "$ROOT" \
+			"deb $mirror $TOOLCHAIN_SUITE main" "deb $mirror $TOOLCHAIN_SUITE-backports main"
+		echo "$want" >"$ROOT/.irqctx-packages"
+		did=1
+	elif [ "$(cat "$ROOT/.irqctx-packages")" != "$want" ]; then
+		log "adding packages to the toolchain root $ROOT"
+		run_quiet "$IRQCTX_CACHE/setup-root.log" in_root sh -c \
+			"apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${TOOLCHAIN_PACKAGES[*]}"
+		echo "$want" >"$ROOT/.irqctx-packages"
+		did=1
+	fi
 fi
 
-[ -x /usr/bin/rustc ] || die "/usr/bin/rustc missing after install"
-[ -d "$(rust_lib_src)" ] || die "rust-src not found at $(rust_lib_src)"
+# The toolchain must be the one Debian's own kernels were built with: the
+# version texts of Debian's 7.3 config (the generic flavour's).
+config=$(in_root sh -c 'ls /usr/src/linux-config-7.3/config.amd64_none_amd64.xz')
+want_rustc=$(in_root xzcat "$config" | sed -n 's/^CONFIG_RUSTC_VERSION_TEXT="\(.*\)"$/\1/p')
+want_bindgen=$(in_root xzcat "$config" | sed -n 's/^CONFIG_BINDGEN_VERSION_TEXT="\(.*\)"$/\1/p')
+have_rustc=$(in_root rustc --version)
+have_bindgen=$(in_root bindgen --version)
+[ "$have_rustc" = "$want_rustc" ] ||
+	die "Debian's kernels were built with '$want_rustc'; the toolchain has '$have_rustc'"
+[ "$have_bindgen" = "$want_bindgen" ] ||
+	die "Debian's kernels were built with '$want_bindgen'; the toolchain has '$have_bindgen'"
 
 # Unpack the kernel source once per Debian package version.
 src=$(kernel_src_dir)
@@ -57,7 +107,7 @@ if [ ! -f "$src/.irqctx-unpacked" ]; then
 fi
 
 if [ "$did" -eq 0 ]; then
-	log "setup: everything already installed, nothing to do"
+	log "setup: everything already installed, nothing to do ($have_rustc, $have_bindgen)"
 else
-	log "setup: done ($(/usr/bin/rustc --version), $("$IRQCTX_CACHE/tools/bin/bindgen" --version))"
+	log "setup: done ($have_rustc, $have_bindgen${ROOT:+, in $ROOT})"
 fi
