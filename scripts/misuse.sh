@@ -181,9 +181,14 @@ where_stuck() {
 
 # case_lines LOG: the console from the trigger up to the harness's NMI, if
 # one was sent, without timestamps.
+# A record starts at its timestamp, wherever that is on the console line:
+# a record printed from an oops or a panic (or, on PREEMPT_RT, by the
+# atomic console while the printer thread was in the middle of a line) can
+# begin after the start of another ("...(16 KiB [[    3.179] BUG: ..."),
+# and the report must still be found.
 case_lines() {
 	sed -n '/IRQCTX-MISUSE: triggering/,$p' "$1" |
-		sed '/NMI received for unknown reason/,$d' | sed 's/^\[[ 0-9.]*\] //'
+		sed '/NMI received for unknown reason/,$d' | sed -E 's/^.*\[ *[0-9]+\.[0-9]+\] //'
 }
 
 # wait_console LOG PATTERN: block until PATTERN (ERE) appears in LOG, the

@@ -1,0 +1,33 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of scripts/debian-kernel.sh --check: load a module built
+# against a distribution kernel's headers into that kernel, as a user of
+# such a machine would, and show what they would see. KTAP; exits 1 if a
+# check failed.
+#
+#   stock_load.sh MODULE.ko LINE
+#
+# LINE (an extended regular expression) is what the module logs when it
+# loads.
+ko=$1 line=$2 n=0 failed=0
+check() {	# check DESCRIPTION COMMAND...
+	n=$((n + 1))
+	desc=$1; shift
+	if "$@"; then echo "ok $n $desc"; else echo "not ok $n $desc"; failed=1; fi
+}
+release=$(uname -r)
+# (busybox's modinfo looks modules up in modules.dep: read the field.)
+vermagic=$(strings "$ko" | sed -n 's/^vermagic=\([^ ]*\).*/\1/p')
+echo "TAP version 13"
+echo "1..4"
+echo "# kernel $release ($(uname -v)), module vermagic $vermagic"
+check "the module's vermagic names the booted kernel" [ "$vermagic" = "$release" ]
+check "insmod $(basename "$ko")" insmod "$ko"
+check "it logged /$line/" sh -c "dmesg | grep -Eq '$line'"
+# Taint: O (out-of-tree, 4096) and E (unsigned, 8192) are what an
+# unsigned out-of-tree module sets; any other bit is a problem.
+taint=$(cat /proc/sys/kernel/tainted)
+echo "# taint $taint"
+check "the kernel is tainted O/E at most" [ $((taint & ~(4096 | 8192))) = 0 ]
+dmesg | grep -E 'Unknown symbol|disagrees about version|taint' | sed 's/^/# /'
+exit $failed
