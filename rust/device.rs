@@ -308,7 +308,7 @@ impl IrqCtx {
             }
             match self.edu_slots.compare_exchange(
                 slots,
-                slots | 1 << slot,
+                slots | (1 << slot),
                 Ordering::AcqRel,
                 Ordering::Relaxed,
             ) {
