@@ -128,7 +128,7 @@ boot() {
 	: >"$out/$name.log"
 	rm -f "$out/$name.mon"
 	setsid scripts/vm.sh -q "${VM_KERNEL[@]}" -t "$CASE_TIMEOUT" -l "$out/$name.log" \
-		-m "$out/$name.mon" -a unknown_nmi_panic \
+		-m "$out/$name.mon" -a "unknown_nmi_panic panic_print=0x40" \
 		"$out/$name.run" "${FILES[@]}" >/dev/null 2>&1 &
 	VM=$!
 }
@@ -140,8 +140,10 @@ boot() {
 # case then looked silent in one run and not in the next. Every guest boots
 # with unknown_nmi_panic, so the NMI sent here through QEMU's monitor makes
 # it panic, and panic() prints everything pending before the guest reboots
-# (QEMU then exits). The lines from the NMI's own report on are not the
-# case's (see case_lines).
+# (QEMU then exits). That NMI reaches CPU 0 only (LINT1, where QEMU delivers
+# it, is an NMI on the boot CPU alone); with panic_print=0x40 the panic
+# sends every other CPU an NMI of its own and prints their backtraces. The
+# lines from the NMI's own report on are not the case's (see case_lines).
 flush_wedged() {
 	where_stuck "$1"
 	if python3 - "$out/$1.mon" <<-'EOF'; then
@@ -162,8 +164,8 @@ flush_wedged() {
 }
 
 # where_stuck NAME: before the NMI, where every vCPU of the wedged guest
-# is (scripts/vcpu-stacks.py, through QEMU's monitor: the NMI's own
-# all-CPU backtrace cannot reach a CPU that is itself in the NMI), into
+# is (scripts/vcpu-stacks.py, through QEMU's monitor: read from outside,
+# it needs nothing from the guest, and names the stuck one), into
 # $out/NAME.cpus and as comments. STUCK says where: "wedged in FUNCTION"
 # (the stuck vCPU's), or "wedged, every CPU idle".
 where_stuck() {

@@ -4,10 +4,10 @@
 
     vcpu-stacks.py MONITOR_SOCKET SYSTEM_MAP [MODULE_KO MODULE_TEXT_ADDR]
 
-A guest wedged with interrupts off cannot print its own backtraces, and an
-NMI sent to every CPU makes at most one of them report (the others stop in
-NMI context, where the all-CPU backtrace's NMI cannot reach them). QEMU
-can still read every vCPU's registers and memory: this prints, per vCPU,
+A guest wedged with interrupts off prints nothing more of its own; the NMI
+the harness sends then makes it panic and print its CPUs' backtraces, if
+the guest can still do that much. QEMU can read every vCPU's registers and
+memory whatever the guest's state: this prints, per vCPU,
 whether it is halted, the function its RIP is in and the kernel text
 addresses found on the top of its stack (a scan, like the kernel's "?"
 frames: return addresses, possibly stale ones), resolved against the
