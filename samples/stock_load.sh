@@ -5,11 +5,12 @@
 # such a machine would, and show what they would see. KTAP; exits 1 if a
 # check failed.
 #
-#   stock_load.sh MODULE.ko LINE
+#   stock_load.sh MODULE.ko LINE [FOREIGN.ko]
 #
 # LINE (an extended regular expression) is what the module logs when it
-# loads.
-ko=$1 line=$2 n=0 failed=0
+# loads. FOREIGN is the same module built for another kernel (the other
+# flavour): the kernel must refuse it on its version magic.
+ko=$1 line=$2 foreign=${3:-} n=0 failed=0
 check() {	# check DESCRIPTION COMMAND...
 	n=$((n + 1))
 	desc=$1; shift
@@ -19,7 +20,7 @@ release=$(uname -r)
 # (busybox's modinfo looks modules up in modules.dep: read the field.)
 vermagic=$(strings "$ko" | sed -n 's/^vermagic=\([^ ]*\).*/\1/p')
 echo "TAP version 13"
-echo "1..4"
+echo "1..$([ -n "$foreign" ] && echo 5 || echo 4)"
 echo "# kernel $release ($(uname -v)), module vermagic $vermagic"
 check "the module's vermagic names the booted kernel" [ "$vermagic" = "$release" ]
 check "insmod $(basename "$ko")" insmod "$ko"
@@ -29,5 +30,10 @@ check "it logged /$line/" sh -c "dmesg | grep -Eq '$line'"
 taint=$(cat /proc/sys/kernel/tainted)
 echo "# taint $taint"
 check "the kernel is tainted O/E at most" [ $((taint & ~(4096 | 8192))) = 0 ]
+if [ -n "$foreign" ]; then
+	echo "# $(basename "$foreign") has vermagic $(strings "$foreign" | sed -n 's/^vermagic=\([^ ]*\).*/\1/p')"
+	check "a module built for another kernel is refused on its version magic" \
+		sh -c "! insmod '$foreign' 2>/dev/null && dmesg | grep -q 'version magic'"
+fi
 dmesg | grep -E 'Unknown symbol|disagrees about version|taint' | sed 's/^/# /'
 exit $failed

@@ -11,7 +11,9 @@
 # --check boots Debian's own vmlinuz in the project's QEMU guest and loads
 # the sample built against the prepared tree (samples/stock_load.sh): its
 # vermagic must name the booted kernel, it must load and log its line, and
-# the kernel may be tainted O/E only. KTAP, exits non-zero on a failure.
+# the kernel may be tainted O/E only; the other flavour's sample, when that
+# flavour is prepared too, must be refused on its version magic. KTAP, exits
+# non-zero on a failure.
 #
 # FLAVOUR is "generic" (linux-image-7.3.*-amd64) or "rt" (-rt-amd64), from
 # trixie-backports. Debian's headers packages hold no Rust crate files (no
@@ -67,14 +69,17 @@ vmlinuz) echo "$dir/vmlinuz"; exit 0 ;;
 esac
 stamp=$dir/.irqctx-prepared
 
-# check: boot the image and load the sample into it.
+# check: boot the image and load the sample into it; the other flavour's
+# sample, if that flavour is prepared, must be refused.
 check() {
-	local run=$dir/check.run
-	printf '#!/bin/sh\nexec sh /irqctx/stock_load.sh /irqctx/rust_minimal.ko %s\n' \
-		"'Rust minimal sample \\(init\\)'" >"$run"
+	local run=$dir/check.run other foreign=()
+	other=$(ls -d "$IRQCTX_CACHE"/debian/7.3.*/sample/rust_minimal.ko 2>/dev/null | grep -v "/$abi/" | head -n 1)
+	[ -n "$other" ] && foreign=("$other:/irqctx/foreign/rust_minimal.ko")
+	printf '#!/bin/sh\nexec sh /irqctx/stock_load.sh /irqctx/rust_minimal.ko %s %s\n' \
+		"'Rust minimal sample \\(init\\)'" "${other:+/irqctx/foreign/rust_minimal.ko}" >"$run"
 	log "debian: booting $abi's vmlinuz, loading the Rust sample built against $dir/kdir"
 	"$IRQCTX_TOP/scripts/vm.sh" -q -k "$dir/vmlinuz" -l "$dir/check.log" "$run" \
-		"$IRQCTX_TOP/samples/stock_load.sh" "$dir/sample/rust_minimal.ko"
+		"$IRQCTX_TOP/samples/stock_load.sh" "$dir/sample/rust_minimal.ko" "${foreign[@]}"
 }
 
 if [ -f "$stamp" ]; then
