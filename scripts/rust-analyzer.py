@@ -27,7 +27,8 @@ if len(sys.argv) > 3 and sys.argv[3]:
     def host_path(path):
         return prefix + path if isinstance(path, str) and path.startswith("/usr/") else path
 
-    data["sysroot_src"] = host_path(data.get("sysroot_src"))
+    if "sysroot_src" in data:
+        data["sysroot_src"] = host_path(data["sysroot_src"])
     for crate in data["crates"]:
         crate["root_module"] = host_path(crate["root_module"])
         if "source" in crate:
