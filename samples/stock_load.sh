@@ -17,8 +17,10 @@ check() {	# check DESCRIPTION COMMAND...
 	if "$@"; then echo "ok $n $desc"; else echo "not ok $n $desc"; failed=1; fi
 }
 release=$(uname -r)
-# (busybox's modinfo looks modules up in modules.dep: read the field.)
-vermagic=$(strings "$ko" | sed -n 's/^vermagic=\([^ ]*\).*/\1/p')
+# A module file's vermagic release (busybox's modinfo looks modules up in
+# modules.dep, which this guest has none of: read the field).
+vermagic_of() { strings "$1" | sed -n 's/^vermagic=\([^ ]*\).*/\1/p'; }
+vermagic=$(vermagic_of "$ko")
 echo "TAP version 13"
 echo "1..$([ -n "$foreign" ] && echo 5 || echo 4)"
 echo "# kernel $release ($(uname -v)), module vermagic $vermagic"
@@ -31,7 +33,7 @@ taint=$(cat /proc/sys/kernel/tainted)
 echo "# taint $taint"
 check "the kernel is tainted O/E at most" [ $((taint & ~(4096 | 8192))) = 0 ]
 if [ -n "$foreign" ]; then
-	echo "# $(basename "$foreign") has vermagic $(strings "$foreign" | sed -n 's/^vermagic=\([^ ]*\).*/\1/p')"
+	echo "# $(basename "$foreign") has vermagic $(vermagic_of "$foreign")"
 	check "a module built for another kernel is refused on its version magic" \
 		sh -c "! insmod '$foreign' 2>/dev/null && dmesg | grep -q 'version magic'"
 fi

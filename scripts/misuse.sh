@@ -243,7 +243,7 @@ mapfile -t TABLE < <(sed -n 's/.*IRQCTX-MISUSE-CASE: \([a-z_]*\) context=\([^ ]*
 [ "$repeat" -gt 1 ] && [ "$update_matrix$update_docs" != 00 ] &&
 	die "--repeat checks the cells: it updates neither the matrix nor the docs"
 selected=()
-for round in $(seq "$repeat"); do
+for _ in $(seq "$repeat"); do
 	for row in "${TABLE[@]}"; do
 		name=${row%%$'\t'*}
 		if [ $# -eq 0 ] || printf '%s\n' "$@" | grep -qx "$name"; then selected+=("$row"); fi
@@ -264,14 +264,14 @@ cell() {
 		'!/^#/ && $1 == c && $2 == k { print $(f + 1); found = 1 } END { exit !found }' "$MATRIX"
 }
 
-declare -A round
+declare -A rounds
 for row in "${selected[@]}"; do
 	IFS=$'\t' read -r name context survives expect <<<"$row"
 	start=$SECONDS
 	# Each round's files apart: NAME.rN.log... with --repeat.
-	round[$name]=$((${round[$name]:-0} + 1))
+	rounds[$name]=$((${rounds[$name]:-0} + 1))
 	tag=$name
-	[ "$repeat" -gt 1 ] && tag=$name.r${round[$name]}
+	[ "$repeat" -gt 1 ] && tag=$name.r${rounds[$name]}
 	boot "$tag" "$name"
 	log=$out/$tag.log
 	ok=1

@@ -85,9 +85,10 @@ fi
 
 # The toolchain must be the one Debian's own kernels were built with: the
 # version texts of Debian's 7.3 config (the generic flavour's).
-config=$(in_root sh -c 'ls /usr/src/linux-config-7.3/config.amd64_none_amd64.xz')
-want_rustc=$(in_root xzcat "$config" | sed -n 's/^CONFIG_RUSTC_VERSION_TEXT="\(.*\)"$/\1/p')
-want_bindgen=$(in_root xzcat "$config" | sed -n 's/^CONFIG_BINDGEN_VERSION_TEXT="\(.*\)"$/\1/p')
+versions=$(in_root xzcat /usr/src/linux-config-7.3/config.amd64_none_amd64.xz |
+	grep -E '^CONFIG_(RUSTC|BINDGEN)_VERSION_TEXT=')
+want_rustc=$(sed -n 's/^CONFIG_RUSTC_VERSION_TEXT="\(.*\)"$/\1/p' <<<"$versions")
+want_bindgen=$(sed -n 's/^CONFIG_BINDGEN_VERSION_TEXT="\(.*\)"$/\1/p' <<<"$versions")
 have_rustc=$(in_root rustc --version)
 have_bindgen=$(in_root bindgen --version)
 [ "$have_rustc" = "$want_rustc" ] ||

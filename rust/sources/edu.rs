@@ -381,7 +381,8 @@ pub(crate) struct EduBinding {
 impl PinnedDrop for EduBinding {
     fn drop(self: Pin<&mut Self>) {
         // Unpublish, stop commands (waiting for the one in progress), then
-        // the fields drop in order: free_irq, vectors, region, device.
+        // the fields drop in order: free_irq, vectors, region, device, and
+        // last the slot (its lane), which no handler can use any more.
         let this = self.irq.handler();
         let edu = self.ctx.edu.lock()[self.slot.index].take();
         drop(edu);
