@@ -117,6 +117,8 @@ def module_symbols(ko, base):
 def short(name):
     """A Rust path without its crate hashes and generic noise."""
     name = re.sub(r"::h[0-9a-f]{16}$", "", name)
+    # <irqctx::device::IrqCtx as ...::IrqWorkCallback>::run -> irqctx::device::IrqCtx::run
+    name = re.sub(r"<([^<>]*) as [^<>]*>", r"\1", name)
     name = re.sub(r"<[^<>]*>", "", name)
     return name
 
