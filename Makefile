@@ -40,7 +40,7 @@ clippy:
 	@! grep -E '^(warning|error)' $(CURDIR)/.clippy.log
 
 # rust-project.json for rust-analyzer: the kernel tree's (core, kernel,
-# macros...) plus the irqctx crate (6.12's M= support does not find a crate
+# macros...) plus the irqctx crate (the kernel's M= support does not find a crate
 # root below its Kbuild). The standard library's source paths are the
 # toolchain's: the toolchain root's, on a host that has one.
 rust-analyzer:

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! C bindings: `kernel::bindings` plus the items it lacks in 6.12.
+//! C bindings: `kernel::bindings` plus the module's own C helpers.
 //!
 //! `bindings_generated.rs` is made by the `bindgen` rule in `Kbuild` from
 //! `bindings_helper.h`, restricted to the items in `bindgen_parameters`.

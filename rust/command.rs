@@ -76,7 +76,7 @@ pub(crate) enum ParseError {
     TooLong,
 }
 
-impl core::fmt::Display for ParseError {
+impl kernel::fmt::Display for ParseError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             ParseError::NotText => f.write_str("not text"),

@@ -1,34 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Safe abstractions that the 6.12 `kernel` crate does not have yet.
+//! Safe abstractions irqctx needs that 7.3's `kernel` crate lacks, or
+//! lacks in a form irqctx can use; each row says what it waits for.
 //!
-//! Each file has the shape of its later upstream counterpart, so that on a
-//! newer kernel the module moves to `kernel::` by changing imports:
+//! | here           | waits for                                                     |
+//! |----------------|---------------------------------------------------------------|
+//! | [`miscdevice`] | `kernel::miscdevice` with `read`/`write` on user slices and `poll` (7.3: `read_iter`/`write_iter`, no `poll`) |
+//! | [`poll`]       | a condition-based `kernel::sync::poll::PollCondVar` wait (7.3's waits need a lock guard) |
+//! | [`workqueue`]  | `kernel::workqueue` with `cancel_work_sync()`                 |
+//! | [`irq_work`]   | a `kernel::irq_work` (none upstream)                          |
+//! | [`irq`]        | the port to `kernel::irq::ThreadedRegistration` with `pci` (next) |
+//! | [`pci`]        | the port to `kernel::pci::Driver`, `Bar` and `Devres` (next)  |
+//! | [`debugfs`]    | `kernel::debugfs` with an owner in its `file_operations` (7.3's have none: an open file does not pin the module, and closing it after `rmmod` reads freed `file_operations`) |
+//! | [`ktime`]      | a public `Instant::as_nanos()`                                |
 //!
-//! | here                     | upstream                                 |
-//! |--------------------------|------------------------------------------|
-//! | [`miscdevice`]           | `kernel::miscdevice` (6.13)              |
-//! | [`poll`]                 | `kernel::sync::poll` (6.13)              |
-//! | [`hrtimer`]              | `kernel::time::hrtimer` (6.15)           |
-//! | [`spinlock_irq`]         | `kernel::sync::SpinLockIrq` (6.16)       |
-//! | [`workqueue`]            | `kernel::workqueue` with cancellation    |
-//! | [`irq`]                  | `kernel::irq::request` (6.17)            |
-//! | [`irq_work`]             | none yet                                 |
-//! | [`pci`]                  | `kernel::pci` (6.14), simplified         |
-//! | [`debugfs`]              | `kernel::debugfs` (6.17), simplified     |
-//! | [`delay`]                | `kernel::time::delay` (6.16)             |
+//! Gone to upstream with the move to 7.3: `spinlock_irq` (`kernel::sync::SpinLockIrq`),
+//! `hrtimer` (`kernel::time::hrtimer`), `delay` (`kernel::time::delay::fsleep`).
 
 pub(crate) mod debugfs;
-pub(crate) mod delay;
-pub(crate) mod hrtimer;
 pub(crate) mod irq;
 pub(crate) mod irq_work;
+pub(crate) mod ktime;
 pub(crate) mod miscdevice;
 pub(crate) mod pci;
 pub(crate) mod poll;
-pub(crate) mod spinlock_irq;
 pub(crate) mod workqueue;
 
+use core::pin::Pin;
 use kernel::{sync::LockClassKey, types::Opaque};
 
 // Only the address is used: the layout of `struct module` does not matter.
@@ -45,14 +43,13 @@ extern "C" {
 pub(crate) const THIS_MODULE: *mut crate::bindings::module =
     core::ptr::addr_of!(__this_module).cast_mut().cast();
 
-/// The C `struct lock_class_key` of `key` (`LockClassKey::as_ptr()` is
-/// crate-private in 6.12).
+/// The C `struct lock_class_key` of `key` (kept as the one place irqctx
+/// takes it; in 7.3 `static_lock_class!()` yields a pinned static key and
+/// `LockClassKey::as_ptr()` is public).
 pub(crate) fn lock_class_key_ptr(
-    key: &'static LockClassKey,
+    key: Pin<&'static LockClassKey>,
 ) -> *mut crate::bindings::lock_class_key {
-    // `LockClassKey` is a `#[repr(transparent)]` wrapper around
-    // `Opaque<lock_class_key>`, which allows mutation through `&`.
-    core::ptr::from_ref(key).cast_mut().cast()
+    key.get_ref().as_ptr()
 }
 
 /// C's `container_of()`: the `T` whose field at byte `offset` is at `field`.

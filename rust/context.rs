@@ -43,9 +43,10 @@ pub(crate) struct Context {
 pub(crate) enum Stack {
     /// The stack of `current`, the task (`task_stack_page()`, `THREAD_SIZE`).
     Task,
-    /// The CPU's interrupt stack (x86_64: `hardirq_stack_ptr`,
-    /// `IRQ_STACK_SIZE`), where hardirqs and the softirqs run at their exit
-    /// execute.
+    /// The CPU's interrupt stack (x86_64, `IRQ_STACK_SIZE`), where hardirqs
+    /// and the softirqs run at their exit execute; found from the stack
+    /// pointer it saved at its top (`irqctx_irq_stack_top()` in
+    /// `helpers.c`).
     Irq,
     /// Neither (an exception stack), or not known on this architecture.
     #[default]
@@ -55,24 +56,30 @@ pub(crate) enum Stack {
 impl Stack {
     /// The stack the caller runs on, and the bytes in use below its top.
     fn current() -> (Self, u32) {
-        // SAFETY: These read the stack pointer, `current`'s stack base and
-        // this CPU's interrupt stack pointer, and return constants.
-        let (sp, task, task_size, irq_top, irq_size) = unsafe {
+        // SAFETY: These read the stack pointer and `current`'s stack base,
+        // and return constants.
+        let (sp, task, task_size) = unsafe {
             (
                 bindings::irqctx_stack_pointer(),
                 bindings::irqctx_task_stack(),
                 bindings::irqctx_thread_size(),
-                bindings::irqctx_irq_stack_top(),
-                bindings::irqctx_irq_stack_size(),
             )
         };
         // `sp` is below `top` wherever this is called.
         let used = |top: usize| u32::try_from(top - sp).unwrap_or(u32::MAX);
         let task_top = task.wrapping_add(task_size);
-        let irq_bottom = irq_top.saturating_sub(irq_size);
         if (task..task_top).contains(&sp) {
-            (Stack::Task, used(task_top))
-        } else if irq_size != 0 && (irq_bottom..irq_top).contains(&sp) {
+            return (Stack::Task, used(task_top));
+        }
+        // SAFETY: Reads this CPU's stack without faulting (a guess that is
+        // not mapped reads as no stack), and returns a constant.
+        let (irq_top, irq_size) = unsafe {
+            (
+                bindings::irqctx_irq_stack_top(sp),
+                bindings::irqctx_irq_stack_size(),
+            )
+        };
+        if irq_top != 0 && (irq_top.saturating_sub(irq_size)..irq_top).contains(&sp) {
             (Stack::Irq, used(irq_top))
         } else {
             (Stack::Other, 0)
@@ -148,3 +155,25 @@ impl Context {
         core::str::from_utf8(&self.comm[..len]).unwrap_or("?")
     }
 }
+
+/// `might_sleep()` at the caller's file and line: with
+/// `CONFIG_DEBUG_ATOMIC_SLEEP`, "BUG: sleeping function called from invalid
+/// context at FILE:LINE" if the caller is in atomic context.
+///
+/// Upstream's `kernel::task::might_sleep()` names the file only with rustc
+/// 1.89 or later (`Location::file_with_nul()`); Debian's 7.3 kernels are
+/// built with 1.85, where it prints a placeholder. This names it by
+/// `file!()`.
+macro_rules! might_sleep {
+    () => {
+        // SAFETY: `__might_sleep()` only checks the context and reports; the
+        // file name is a NUL-terminated static string.
+        unsafe {
+            $crate::bindings::irqctx_might_sleep(
+                ::kernel::c_str!(file!()).as_char_ptr(),
+                line!() as i32,
+            )
+        }
+    };
+}
+pub(crate) use might_sleep;

@@ -10,12 +10,11 @@
 
 use crate::bindings;
 use crate::command_lock::{new_command_lock, CommandLock};
+use crate::compat::ktime;
 use crate::compat::{
-    hrtimer::{HrTimer, HrTimerHandle},
     irq_work::IrqWork,
     pci::PciAddr,
     poll::{new_poll_condvar, PollCondVar},
-    spinlock_irq::{new_spinlock_irq, SpinLockIrq},
     workqueue::{new_work, Work},
 };
 use crate::context::Context;
@@ -30,8 +29,8 @@ use kernel::{
     alloc::flags::GFP_KERNEL,
     new_mutex,
     prelude::*,
-    sync::{Arc, ArcBorrow, Mutex},
-    time::Ktime,
+    sync::{new_spinlock_irq, Arc, ArcBorrow, Mutex, SpinLockIrq},
+    time::hrtimer::{ArcHrTimerHandle, HrTimer},
 };
 
 /// Most edu devices bound at once.
@@ -205,7 +204,7 @@ pub(crate) struct IrqCtx {
     /// The started hrtimer; the lock serialises start, stop and period
     /// changes, so the callback never sees its timer restarted under it.
     #[pin]
-    pub(crate) timer_ctl: Mutex<Option<HrTimerHandle<IrqCtx>>>,
+    pub(crate) timer_ctl: Mutex<Option<ArcHrTimerHandle<IrqCtx>>>,
     /// Whether the hrtimer source is started (for the statistics).
     pub(crate) timer_on: AtomicBool,
     /// The hrtimer period in ns.
@@ -389,7 +388,7 @@ impl IrqCtx {
             return;
         }
         let ctx = Context::capture();
-        let start = Ktime::ktime_get().to_ns();
+        let start = ktime::now_ns();
         let (slept_ns, nvcsw) = work();
         {
             let mut st = self.state.lock();
@@ -420,23 +419,21 @@ impl IrqCtx {
     }
 
     /// What the stages allowed to sleep do to prove it: take a mutex,
-    /// allocate with `GFP_KERNEL` and sleep 1 ms ([`fsleep_us`], which is
+    /// allocate with `GFP_KERNEL` and sleep 1 ms ([`sleep_ms`], which is
     /// never short of it on `ktime_get()`). Returns the ns it took and the
     /// voluntary context switches it made. Each of these is a bug in atomic
     /// context. Process context only.
-    ///
-    /// [`fsleep_us`]: crate::compat::delay::fsleep_us
     pub(crate) fn sleep_briefly(&self) -> (i64, u64) {
         // SAFETY: Reads a counter of `current`, which only `current` changes.
         let nvcsw = || unsafe { bindings::irqctx_current_nvcsw() } as u64;
-        let (start, switches) = (Ktime::ktime_get().to_ns(), nvcsw());
+        let (start, switches) = (ktime::now_ns(), nvcsw());
         let mut runs = self.sleep_mutex.lock();
         *runs += 1;
         let scratch = KVec::<u8>::with_capacity(4096, GFP_KERNEL);
-        crate::compat::delay::fsleep_us(1000);
+        sleep_ms(1);
         drop(scratch);
         drop(runs);
-        (Ktime::ktime_get().to_ns() - start, nvcsw() - switches)
+        (ktime::now_ns() - start, nvcsw() - switches)
     }
 
     /// Stops the hrtimer source and the bottom halves and waits for them;
@@ -498,4 +495,15 @@ fn irqs_off(us: u32) {
     unsafe { bindings::__udelay(us as usize) };
     // SAFETY: Restores what `irqctx_local_irq_save()` saved.
     unsafe { bindings::irqctx_local_irq_restore(flags) };
+}
+
+/// Sleeps for at least `ms` milliseconds: `fsleep()`, on an hrtimer
+/// (`usleep_range()`) up to 20 ms, so never short of it on `ktime_get()`,
+/// where `msleep()`'s jiffies can be (a tick that lags and catches up in a
+/// jump). Process context only, which `might_sleep()` checks first:
+/// `fsleep()` itself does not, and in atomic context only the scheduler's
+/// "scheduling while atomic" would report it, once it schedules.
+pub(crate) fn sleep_ms(ms: i64) {
+    crate::context::might_sleep!();
+    kernel::time::delay::fsleep(kernel::time::Delta::from_millis(ms));
 }

@@ -18,23 +18,12 @@
 #include <linux/seqlock.h>
 #include <linux/smp.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/version.h>
 
 #include "helpers.h"
 
 struct module *irqctx_this_module(void) { return THIS_MODULE; }
-
-unsigned long irqctx_spin_lock_irqsave(spinlock_t *lock)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(lock, flags);
-	return flags;
-}
-
-void irqctx_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
-{
-	spin_unlock_irqrestore(lock, flags);
-}
 
 unsigned int irqctx_preempt_count(void) { return preempt_count(); }
 bool irqctx_in_hardirq(void) { return in_hardirq(); }
@@ -56,16 +45,39 @@ unsigned long irqctx_stack_pointer(void) { return current_stack_pointer; }
 unsigned long irqctx_task_stack(void) { return (unsigned long)task_stack_page(current); }
 unsigned long irqctx_thread_size(void) { return THREAD_SIZE; }
 /*
- * x86_64 has a per-CPU stack for hardirqs and softirqs run at interrupt
- * exit; hardirq_stack_ptr is its top minus 8. Elsewhere: none known (0).
+ * x86_64 runs hardirqs, and the softirqs run at their exit, on a per-CPU
+ * interrupt stack of IRQ_STACK_SIZE bytes. Its top (hardirq_stack_ptr + 8)
+ * is a per-CPU variable that modules cannot read since 6.15, so the stack is
+ * found from how call_on_stack() enters it: the top is page-aligned and its
+ * last word holds the stack pointer of the code it interrupted, which is on
+ * current's task stack. The first page boundary above sp whose last word
+ * holds such a pointer is the top; a guess is read without faulting. Returns
+ * 0 where there is no such stack (another architecture) or none is found.
  */
+unsigned long irqctx_irq_stack_top(unsigned long sp)
+{
 #ifdef CONFIG_X86_64
-unsigned long irqctx_irq_stack_top(void) { return (unsigned long)this_cpu_read(pcpu_hot.hardirq_stack_ptr) + 8; }
-unsigned long irqctx_irq_stack_size(void) { return IRQ_STACK_SIZE; }
-#else
-unsigned long irqctx_irq_stack_top(void) { return 0; }
-unsigned long irqctx_irq_stack_size(void) { return 0; }
+	unsigned long task = (unsigned long)task_stack_page(current);
+	unsigned long top, saved;
+
+	for (top = PAGE_ALIGN(sp + 1); top - sp <= IRQ_STACK_SIZE; top += PAGE_SIZE) {
+		if (copy_from_kernel_nofault(&saved, (void *)(top - sizeof(saved)), sizeof(saved)))
+			return 0;
+		if (saved >= task && saved < task + THREAD_SIZE)
+			return top;
+	}
 #endif
+	return 0;
+}
+
+unsigned long irqctx_irq_stack_size(void)
+{
+#ifdef CONFIG_X86_64
+	return IRQ_STACK_SIZE;
+#else
+	return 0;
+#endif
+}
 
 void irqctx_init_irq_work(struct irq_work *work, void (*func)(struct irq_work *))
 {

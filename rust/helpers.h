@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * One-line wrappers around the static inlines and macros the Rust code
- * needs, as upstream's rust/helpers/ does. No logic lives here.
+ * needs, as upstream's rust/helpers/ does, and one lookup no exported symbol
+ * answers (the interrupt stack's top, irqctx_irq_stack_top()).
  */
 #ifndef IRQCTX_HELPERS_H
 #define IRQCTX_HELPERS_H
@@ -13,9 +14,6 @@
 #include <linux/types.h>
 
 struct module *irqctx_this_module(void);
-
-unsigned long irqctx_spin_lock_irqsave(spinlock_t *lock);
-void irqctx_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags);
 
 unsigned int irqctx_preempt_count(void);
 bool irqctx_in_hardirq(void);
@@ -32,7 +30,7 @@ void irqctx_current_comm(char comm[TASK_COMM_LEN]);
 unsigned long irqctx_stack_pointer(void);
 unsigned long irqctx_task_stack(void);
 unsigned long irqctx_thread_size(void);
-unsigned long irqctx_irq_stack_top(void);
+unsigned long irqctx_irq_stack_top(unsigned long sp);
 unsigned long irqctx_irq_stack_size(void);
 
 struct irq_work;
@@ -48,8 +46,8 @@ void irqctx_pci_set_drvdata(struct pci_dev *pdev, void *data);
 unsigned long irqctx_local_irq_save(void);
 void irqctx_local_irq_restore(unsigned long flags);
 
-/* might_sleep() (fsleep_us() and a misuse case); the misuse cases' RCU
- * read-side section and seqlock. */
+/* might_sleep() at a file and line (context.rs); the misuse cases'
+ * hand-made sleep, RCU read-side section and seqlock. */
 void irqctx_might_sleep(const char *file, int line);
 void irqctx_set_current_state(unsigned int state);
 void irqctx_rcu_read_lock(void);

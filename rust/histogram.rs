@@ -33,7 +33,7 @@ fn index(ns: u64) -> usize {
     }
     let exp = (63 - ns.leading_zeros()).min(MAX_EXP - 1);
     let mantissa = (ns >> (exp - SUB_BITS)).min(2 * SUB - 1);
-    ((exp - SUB_BITS + 1) as u64 * SUB + mantissa - SUB) as usize
+    (u64::from(exp - SUB_BITS + 1) * SUB + mantissa - SUB) as usize
 }
 
 /// The smallest value of bucket `i` and the smallest of the next one.

@@ -41,7 +41,7 @@ use sources::edu::{EduDriver, IrqMode};
 module! {
     type: IrqCtxModule,
     name: "irqctx",
-    author: "irqctx developers",
+    authors: ["irqctx developers"],
     description: "Interrupt context made visible: sources, bottom halves, /dev/irqctx",
     license: "GPL",
 }
@@ -82,7 +82,7 @@ fn param_edu_irq() -> Result<IrqMode> {
     // parameter is a valid NUL-terminated string.
     let s =
         unsafe { CStr::from_char_ptr(core::ptr::addr_of!(bindings::irqctx_param_edu_irq).read()) };
-    IrqMode::from_param(s.as_bytes()).inspect_err(|_| pr_err!("edu_irq must be msi or intx\n"))
+    IrqMode::from_param(s.to_bytes()).inspect_err(|_| pr_err!("edu_irq must be msi or intx\n"))
 }
 
 impl kernel::Module for IrqCtxModule {

@@ -15,11 +15,13 @@
 //! source; the BH case on the BH workqueue stage.
 
 use crate::bindings;
+use crate::compat::ktime;
 use crate::compat::{
     debugfs::Show,
     irq_work::IrqWork,
     poll::{new_poll_condvar, PollCondVar},
 };
+use crate::context::might_sleep;
 use crate::device::IrqCtx;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::{
@@ -28,7 +30,6 @@ use kernel::{
     new_mutex, new_spinlock,
     prelude::*,
     sync::{ArcBorrow, Mutex, SpinLock},
-    time::Ktime,
 };
 
 /// Where a case's wrong code runs.
@@ -96,7 +97,7 @@ pub(crate) static CASES: [Case; 16] = [
         context: Where::Hardirq,
         wrong: "msleep() in the hardirq top half",
         correct: "the top half records and defers; the workqueue or thread stage sleeps",
-        expect: "BUG: scheduling while atomic: [^ ]+/[0-9]+/0x0001",
+        expect: "BUG: scheduling while atomic: [^ ]+/[0-9]+/0x0100",
         survives: false,
     },
     Case {
@@ -329,15 +330,12 @@ impl IrqCtx {
             "sleep_irqs_off" => {
                 // SAFETY: Restored right below.
                 let flags = unsafe { bindings::irqctx_local_irq_save() };
-                // SAFETY: Deliberately wrong: `might_sleep()` and a sleep with
+                // Deliberately wrong: `might_sleep()` and a sleep with
                 // interrupts off (the check reports, the sleep happens).
-                unsafe {
-                    bindings::irqctx_might_sleep(
-                        kernel::c_str!(file!()).as_char_ptr(),
-                        line!() as i32,
-                    );
-                    bindings::msleep(10);
-                }
+                might_sleep!();
+                // SAFETY: The bug this case demonstrates: a sleep with
+                // interrupts off.
+                unsafe { bindings::msleep(10) };
                 // SAFETY: Restores what `irqctx_local_irq_save()` saved.
                 unsafe { bindings::irqctx_local_irq_restore(flags) };
             }
@@ -394,10 +392,7 @@ impl IrqCtx {
         match self.take_armed(Where::Hardirq) {
             // SAFETY: Deliberately wrong: sleeping in hardirq context.
             Some("sleep_in_irq") => unsafe { bindings::msleep(10) },
-            // SAFETY: `might_sleep()` only checks and reports.
-            Some("might_sleep_in_irq") => unsafe {
-                bindings::irqctx_might_sleep(kernel::c_str!(file!()).as_char_ptr(), line!() as i32)
-            },
+            Some("might_sleep_in_irq") => might_sleep!(),
             Some("mutex_in_irq" | "lock_holder_irq") => drop(self.misuse.mutex.lock()),
             Some("gfp_kernel_in_irq") => drop(KVec::<u8>::with_capacity(64, GFP_KERNEL)),
             Some("user_copy_in_irq") => {
@@ -427,7 +422,7 @@ impl IrqCtx {
             // Deliberately wrong: sleeping in softirq context. Woken from
             // hardirq context, so that on RT (where this bottom half holds
             // the CPU's BH lock) the wake-up does not wait for a bottom half.
-            crate::compat::delay::sleep_hard_us(10_000);
+            sleep_hard_us(10_000);
         }
     }
 
@@ -475,7 +470,9 @@ impl IrqCtx {
         pr_warn!("spin_lock_sleep: holding the device spinlock on CPU#{cpu}, sleeping 1 s\n");
         // SAFETY: Deliberately wrong: schedule() with a spinlock held.
         unsafe {
-            bindings::schedule_timeout_uninterruptible(kernel::time::msecs_to_jiffies(1000) as _)
+            bindings::schedule_timeout_uninterruptible(
+                kernel::time::msecs_to_jiffies(1000) as kernel::ffi::c_long
+            )
         };
         None
     }
@@ -494,12 +491,12 @@ impl IrqCtx {
         // SAFETY: Interrupts are disabled here and restored at the end of
         // the closure, before `run_sync` waits for the irq_work.
         let flags = unsafe { bindings::irqctx_local_irq_save() };
-        let start = Ktime::ktime_get().to_ns();
+        let start = ktime::now_ns();
         this.irq_work_queued_ns.store(start, Ordering::Relaxed);
         IrqWork::run_sync(this, || {
             // SAFETY: Busy-waits; legal with interrupts off, which is the point.
-            unsafe { bindings::__udelay(IRQS_OFF_US as _) };
-            off_ns = Ktime::ktime_get().to_ns() - start;
+            unsafe { bindings::__udelay(IRQS_OFF_US as kernel::ffi::c_ulong) };
+            off_ns = ktime::now_ns() - start;
             // SAFETY: Restores what `irqctx_local_irq_save()` saved.
             unsafe { bindings::irqctx_local_irq_restore(flags) };
         });
@@ -542,4 +539,24 @@ impl Show<MISUSE> for IrqCtx {
         };
         fmt().map_err(|_| ENOMEM)
     }
+}
+
+/// Sleeps uninterruptibly for at least `us` microseconds, woken by an
+/// hrtimer that expires in hardirq context on every kernel
+/// (`HRTIMER_MODE_REL_HARD`).
+///
+/// On PREEMPT_RT a timer-wheel or soft hrtimer expiry (what [`fsleep_us`]
+/// and `msleep()` wait for) runs in the CPU's timer softirq thread, which
+/// needs the CPU's bottom-half lock: a sleeper that holds it (a sleep in a
+/// bottom half) would wait for its own wake-up forever, or not, depending on
+/// whether another CPU happens to expire the timer. This wake-up needs no
+/// bottom half, so such a sleep ends on every kernel.
+fn sleep_hard_us(us: u64) {
+    let mut expires: bindings::ktime_t = us.saturating_mul(1000).try_into().unwrap_or(i64::MAX);
+    // SAFETY: Sets the current task's state; the schedule below resets it.
+    unsafe { bindings::irqctx_set_current_state(bindings::TASK_UNINTERRUPTIBLE) };
+    // SAFETY: `expires` is valid for the call, which only reads it.
+    unsafe {
+        bindings::schedule_hrtimeout(&mut expires, bindings::hrtimer_mode_HRTIMER_MODE_REL_HARD)
+    };
 }

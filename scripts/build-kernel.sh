@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build an irqctx test kernel out of tree from Debian's linux-source-6.12:
+# Build an irqctx test kernel out of tree from Debian's linux-source-7.3:
 # tinyconfig with the variant's config fragments (see kernel_fragments in
 # lib.sh): "default" is tinyconfig + scripts/selftests/irqctx/config, "debug"
 # adds scripts/kernel/debug.config (KASAN, kmemleak, debug objects...),

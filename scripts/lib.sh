@@ -20,6 +20,7 @@ TOOLCHAIN_PACKAGES=(
 	rustc rust-src rustfmt rust-clippy bindgen	# Rust for Linux
 	clang-19 lld-19 llvm-19 libclang-19-dev		# LLVM=1 builds, libclang for bindgen
 	linux-config-7.3				# Debian's kernel configs: the toolchain they name
+	linux-source-7.3				# the kernel irqctx's own test kernels are built from
 	make bc bison flex libelf-dev libssl-dev openssl cpio kmod xz-utils python3	# kernel builds
 )
 # The toolchain's variables for the kernel's make (inside the root);
@@ -65,9 +66,15 @@ in_root() {
 KCONFIG_FRAGMENT=$IRQCTX_TOP/scripts/selftests/irqctx/config
 JOBS=${JOBS:-$(($(nproc) + 1))}
 
-# The kernel source version comes from Debian's linux-source-6.12 package.
+# The own test kernels are built from Debian's linux-source-7.3 package (in
+# the toolchain root, from trixie-backports): the same source Debian's stock
+# 7.3 kernels come from. kernel_src_package: its Debian version
+# (7.3.4-1~bpo13+1); kernel_src_version: the kernel's (7.3.4).
+kernel_src_package() {
+	dpkg-query --admindir="$(toolchain_root)/var/lib/dpkg" -W -f='${Version}' linux-source-7.3 2>/dev/null
+}
 kernel_src_version() {
-	dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null | sed 's/-.*//'
+	kernel_src_package | sed 's/-.*//'
 }
 
 # Kernel variants: tinyconfig + these fragments, merged in this order (a later
@@ -118,8 +125,10 @@ kernel_build_dir() {
 	echo "$IRQCTX_CACHE/kbuild-$(kernel_src_version)-$variant-$key"
 }
 
+# Where that source is unpacked (shared with scripts/debian-kernel.sh, which
+# needs the same package version).
 kernel_src_dir() {
-	echo "$IRQCTX_CACHE/src/linux-source-6.12-$(kernel_src_version)"
+	echo "$IRQCTX_CACHE/src/linux-source-7.3-$(kernel_src_package)"
 }
 
 log() { printf '[irqctx] %s\n' "$*" >&2; }
@@ -142,8 +151,9 @@ run_quiet() {
 
 # module_for VARIANT: build irqctx.ko for the VARIANT kernel and print its
 # path. The default kernel's builds in the clone, as `make` does; another
-# variant's in out/VARIANT/module, a fresh copy of the sources (6.12 has no
-# MO= for external modules, and the clone's objects are the default's).
+# variant's in out/VARIANT/module, a fresh copy of the sources (the clone's
+# objects are the default's; MO= would not do: rust/bindings.rs includes the
+# generated bindings from beside itself).
 module_for() {
 	local variant=${1:-default} dir
 	if [ "$variant" = default ]; then

@@ -4,7 +4,7 @@
 
     rust-analyzer.py KERNEL_RUST_PROJECT_JSON MODULE_DIR [TOOLCHAIN_ROOT]
 
-6.12's scripts/generate_rust_analyzer.py finds an external module's crate
+The kernel's scripts/generate_rust_analyzer.py finds an external module's crate
 roots only next to a Kbuild that names them, and its M= target looks for
 rust/Makefile in the module; irqctx's root (rust/irqctx.rs) is one directory
 below its Kbuild. `make rust-analyzer` runs the kernel tree's target, then

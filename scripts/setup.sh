@@ -14,7 +14,6 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 PACKAGES=(
-	linux-source-6.12					# the kernel we build
 	busybox-static qemu-system-x86				# the guest: initramfs userland and the VM
 	qemu-system-data					# QEMU data, incl. specs/edu.txt
 	gcc libc6-dev make cpio binutils			# the guest's test programs, initramfs, symbols
@@ -99,10 +98,10 @@ have_bindgen=$(in_root bindgen --version)
 # Unpack the kernel source once per Debian package version.
 src=$(kernel_src_dir)
 if [ ! -f "$src/.irqctx-unpacked" ]; then
-	tarball=$(ls /usr/src/linux-source-6.12.tar.* | head -n1)
-	log "unpacking $tarball into $src"
+	[ -n "$(kernel_src_package)" ] || die "linux-source-7.3 is not installed with the toolchain"
+	log "unpacking linux-source-7.3 $(kernel_src_package) into $src"
 	rm -rf "$src" && mkdir -p "$src"
-	tar -xf "$tarball" -C "$src" --strip-components=1
+	in_root tar -xf /usr/src/linux-source-7.3.tar.xz -C "$src" --strip-components=1
 	touch "$src/.irqctx-unpacked"
 	did=1
 fi

@@ -70,7 +70,7 @@ impl<T: Show<ID>, const ID: u64> Fops<T, ID> {
             Ok(text) => {
                 // SAFETY: `file` is valid; `private_data` is ours until
                 // `release`.
-                unsafe { (*file).private_data = text.into_foreign().cast_mut() };
+                unsafe { (*file).private_data = text.into_foreign() };
                 0
             }
             Err(e) => Error::from(e).to_errno(),
@@ -135,12 +135,15 @@ impl<T: Send + Sync + 'static> Dir<T> {
         let private = core::ptr::from_ref::<T>(&self.data).cast_mut().cast();
         // SAFETY: `dentry` is ours (or an error pointer, which debugfs
         // ignores); `private` lives as long as the directory (type invariant).
+        // `debugfs_create_file()` is a C `_Generic` macro in 7.3; for a full
+        // `file_operations` it is `debugfs_create_file_full()` with no `aux`.
         unsafe {
-            bindings::debugfs_create_file(
+            bindings::debugfs_create_file_full(
                 name.as_char_ptr(),
                 0o400,
                 self.dentry,
                 private,
+                core::ptr::null(),
                 &Fops::<T, ID>::FOPS,
             )
         };

@@ -11,11 +11,7 @@
 
 use crate::bindings;
 use core::marker::PhantomPinned;
-use kernel::{
-    error::to_result,
-    init::{pin_init_from_closure, PinInit},
-    prelude::*,
-};
+use kernel::{error::to_result, prelude::*};
 
 /// What a hardirq handler did.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -77,7 +73,7 @@ impl<T: ThreadedHandler> ThreadedRegistration<T> {
         // SAFETY: On success all fields are initialised and the cookie points
         // to the pinned `handler`; on failure `handler` is dropped here.
         unsafe {
-            pin_init_from_closure(move |slot: *mut Self| {
+            pin_init::pin_init_from_closure(move |slot: *mut Self| {
                 core::ptr::addr_of_mut!((*slot).irq).write(irq);
                 let cookie = core::ptr::addr_of_mut!((*slot).handler);
                 cookie.write(handler);
@@ -86,7 +82,7 @@ impl<T: ThreadedHandler> ThreadedRegistration<T> {
                     irq,
                     Some(Self::handle_trampoline),
                     Some(Self::thread_trampoline),
-                    flags as _,
+                    flags as kernel::ffi::c_ulong,
                     name.as_char_ptr(),
                     cookie.cast(),
                 ));
@@ -119,9 +115,9 @@ impl<T: ThreadedHandler> ThreadedRegistration<T> {
         // has waited for this call.
         let handler = unsafe { &*ptr.cast::<T>() };
         match handler.handle() {
-            ThreadedIrqReturn::None => bindings::irqreturn_IRQ_NONE,
-            ThreadedIrqReturn::Handled => bindings::irqreturn_IRQ_HANDLED,
-            ThreadedIrqReturn::WakeThread => bindings::irqreturn_IRQ_WAKE_THREAD,
+            ThreadedIrqReturn::None => bindings::irqreturn::IRQ_NONE,
+            ThreadedIrqReturn::Handled => bindings::irqreturn::IRQ_HANDLED,
+            ThreadedIrqReturn::WakeThread => bindings::irqreturn::IRQ_WAKE_THREAD,
         }
     }
 
@@ -136,8 +132,8 @@ impl<T: ThreadedHandler> ThreadedRegistration<T> {
         // which waits for the handler thread too.
         let handler = unsafe { &*ptr.cast::<T>() };
         match handler.handle_threaded() {
-            IrqReturn::None => bindings::irqreturn_IRQ_NONE,
-            IrqReturn::Handled => bindings::irqreturn_IRQ_HANDLED,
+            IrqReturn::None => bindings::irqreturn::IRQ_NONE,
+            IrqReturn::Handled => bindings::irqreturn::IRQ_HANDLED,
         }
     }
 }

@@ -13,7 +13,7 @@
 
 use crate::bindings;
 use core::marker::PhantomData;
-use kernel::{init::PinInit, prelude::*, sync::ArcBorrow, types::Opaque};
+use kernel::{prelude::*, sync::ArcBorrow, types::Opaque};
 
 /// Implemented by the container to run its [`IrqWork`].
 pub(crate) trait IrqWorkCallback {

@@ -20,7 +20,6 @@ use crate::compat::poll::PollTable;
 use core::{marker::PhantomData, mem::offset_of};
 use kernel::{
     error::{to_result, VTABLE_DEFAULT_ERROR},
-    init::{pin_init_from_closure, PinInit},
     prelude::*,
     types::{ForeignOwnable, Opaque},
     uaccess::{UserSlice, UserSliceReader, UserSliceWriter},
@@ -136,10 +135,10 @@ impl<T: MiscDevice> MiscDeviceRegistration<T> {
         // SAFETY: On success every field is initialised; on failure nothing
         // is registered and `data` is dropped here.
         unsafe {
-            pin_init_from_closure(move |slot: *mut Self| {
+            pin_init::pin_init_from_closure(move |slot: *mut Self| {
                 core::ptr::addr_of_mut!((*slot).data).write(data);
                 core::ptr::addr_of_mut!((*slot)._t).write(PhantomData);
-                let inner = Opaque::raw_get(core::ptr::addr_of!((*slot).inner));
+                let inner = Opaque::cast_into(core::ptr::addr_of!((*slot).inner));
                 inner.write(bindings::miscdevice {
                     minor: bindings::MISC_DYNAMIC_MINOR as i32,
                     name: opts.name.as_char_ptr(),
@@ -200,7 +199,7 @@ impl<T: MiscDevice> MiscDeviceVTable<T> {
         match T::open(&reg.data, unsafe { File::from_raw(file) }) {
             Ok(ptr) => {
                 // SAFETY: `file` is valid; `private_data` is ours from now on.
-                unsafe { (*file).private_data = ptr.into_foreign().cast_mut() };
+                unsafe { (*file).private_data = ptr.into_foreign() };
                 0
             }
             Err(e) => e.to_errno(),
@@ -235,7 +234,7 @@ impl<T: MiscDevice> MiscDeviceVTable<T> {
         // SAFETY: `private_data` came from `open` and lives until `release`,
         // which cannot run while this call is in progress.
         let device = unsafe { T::Ptr::borrow((*file).private_data) };
-        let writer = UserSlice::new(buf as usize, count).writer();
+        let writer = UserSlice::new(UserPtr::from_addr(buf as usize), count).writer();
         // SAFETY: `file` is valid for the duration of this call.
         match T::read(device, unsafe { File::from_raw(file) }, writer) {
             Ok(n) => n as isize,
@@ -257,7 +256,7 @@ impl<T: MiscDevice> MiscDeviceVTable<T> {
         // SAFETY: `private_data` came from `open` and lives until `release`,
         // which the VFS does not call while this call is in progress.
         let device = unsafe { T::Ptr::borrow((*file).private_data) };
-        let reader = UserSlice::new(buf as usize, count).reader();
+        let reader = UserSlice::new(UserPtr::from_addr(buf as usize), count).reader();
         // SAFETY: `file` is valid for the duration of this call.
         match T::write(device, unsafe { File::from_raw(file) }, reader) {
             Ok(n) => n as isize,

@@ -21,7 +21,6 @@ use crate::bindings;
 use core::{marker::PhantomData, mem::offset_of};
 use kernel::{
     error::{code::EINVAL, to_result},
-    init::{pin_init_from_closure, PinInit},
     prelude::*,
     types::{ForeignOwnable, Opaque},
 };
@@ -111,7 +110,7 @@ impl Device {
     /// Maps the first `len` bytes of BAR `bar`, unmapped on drop.
     pub(crate) fn iomap(&self, bar: i32, len: usize) -> Result<IoMem> {
         // SAFETY: The device is valid (type invariant).
-        let addr = unsafe { bindings::pci_iomap(self.pdev, bar, len as _) };
+        let addr = unsafe { bindings::pci_iomap(self.pdev, bar, len as kernel::ffi::c_ulong) };
         if addr.is_null() {
             return Err(ENOMEM);
         }
@@ -223,7 +222,7 @@ unsafe impl Sync for IoMem {}
 
 impl IoMem {
     fn check(&self, offset: usize) -> Result<*mut kernel::ffi::c_void> {
-        if offset % 4 != 0 || offset.checked_add(4).map_or(true, |end| end > self.len) {
+        if offset % 4 != 0 || offset.checked_add(4).is_none_or(|end| end > self.len) {
             return Err(EINVAL);
         }
         // SAFETY: In bounds of the mapping (checked above).
@@ -372,10 +371,10 @@ impl<T: Driver> Registration<T> {
         // SAFETY: On success every field is initialised and the driver is
         // registered from its final place; on failure `data` is dropped.
         unsafe {
-            pin_init_from_closure(move |slot: *mut Self| {
+            pin_init::pin_init_from_closure(move |slot: *mut Self| {
                 core::ptr::addr_of_mut!((*slot).data).write(data);
                 core::ptr::addr_of_mut!((*slot)._t).write(PhantomData);
-                let drv = Opaque::raw_get(core::ptr::addr_of!((*slot).driver));
+                let drv = Opaque::cast_into(core::ptr::addr_of!((*slot).driver));
                 drv.write(bindings::pci_driver {
                     name: name.as_char_ptr(),
                     id_table: T::ID_TABLE.0,
@@ -418,7 +417,7 @@ impl<T: Driver> Registration<T> {
         match T::probe(&reg.data, Device { pdev }) {
             Ok(data) => {
                 // SAFETY: `pdev` is valid; drvdata is ours until `remove`.
-                unsafe { bindings::irqctx_pci_set_drvdata(pdev, data.into_foreign().cast_mut()) };
+                unsafe { bindings::irqctx_pci_set_drvdata(pdev, data.into_foreign()) };
                 0
             }
             Err(e) => e.to_errno(),

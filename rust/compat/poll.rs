@@ -13,7 +13,7 @@
 //! C header: [`include/linux/wait.h`](srctree/include/linux/wait.h)
 
 use crate::bindings;
-use kernel::{error::code::ERESTARTSYS, init::PinInit, prelude::*, types::Opaque};
+use kernel::{error::code::ERESTARTSYS, prelude::*, types::Opaque};
 
 /// Creates a [`PollCondVar`] initialiser with a static lock class and a name.
 macro_rules! new_poll_condvar {
@@ -46,7 +46,7 @@ impl PollCondVar {
     /// Initialises an empty wait queue.
     pub(crate) fn new(
         name: &'static CStr,
-        key: &'static kernel::sync::LockClassKey,
+        key: Pin<&'static kernel::sync::LockClassKey>,
     ) -> impl PinInit<Self> {
         // INVARIANT: `__init_waitqueue_head` initialises the queue.
         pin_init!(Self {
@@ -126,9 +126,12 @@ impl PollCondVar {
             }
             match timeout {
                 Some(0) => break Ok((false, wakeups)),
-                // SAFETY: Process context, task state set by
-                // `prepare_to_wait_event()`.
-                Some(left) => timeout = Some(unsafe { bindings::schedule_timeout(left as _) } as _),
+                Some(left) => {
+                    // SAFETY: Process context, task state set by
+                    // `prepare_to_wait_event()`.
+                    let left = unsafe { bindings::schedule_timeout(left as kernel::ffi::c_long) };
+                    timeout = Some(left as kernel::time::Jiffies);
+                }
                 // SAFETY: Process context, task state set by
                 // `prepare_to_wait_event()`; a wake-up resets it.
                 None => unsafe { bindings::schedule() },

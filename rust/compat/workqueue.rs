@@ -15,7 +15,6 @@
 use crate::bindings;
 use core::marker::PhantomData;
 use kernel::{
-    init::PinInit,
     prelude::*,
     sync::{Arc, ArcBorrow, LockClassKey},
     types::Opaque,
@@ -91,7 +90,7 @@ unsafe impl<T: Sync, const ID: u64> Sync for Work<T, ID> {}
 
 impl<T: HasWork<ID> + WorkCallback<ID> + Send + Sync, const ID: u64> Work<T, ID> {
     /// Initialises an idle work item.
-    pub(crate) fn new(name: &'static CStr, key: &'static LockClassKey) -> impl PinInit<Self> {
+    pub(crate) fn new(name: &'static CStr, key: Pin<&'static LockClassKey>) -> impl PinInit<Self> {
         // INVARIANT: The work is initialised with the trampoline; the caller
         // places `Self` in a `T` by `HasWork`.
         pin_init!(Self {

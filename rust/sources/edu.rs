@@ -24,8 +24,8 @@
 
 use crate::bindings;
 use crate::command_lock::{new_command_lock, CommandLock};
+use crate::compat::ktime;
 use crate::compat::{
-    delay::fsleep_us,
     irq::{flags, IrqReturn, ThreadedHandler, ThreadedIrqReturn, ThreadedRegistration},
     pci::{self, Device, DeviceId, EnabledDevice, IdTable, IoMem, IrqVectors, PciAddr, Region},
     poll::{new_poll_condvar, PollCondVar},
@@ -41,7 +41,7 @@ use kernel::{
     error::code::{EINTR, EINVAL, ENODEV, ENOSPC, ERESTARTSYS},
     prelude::*,
     sync::Arc,
-    time::{msecs_to_jiffies, Ktime},
+    time::msecs_to_jiffies,
 };
 
 /// Registers of BAR 0 (`edu.txt`).
@@ -112,8 +112,9 @@ pub(crate) struct Edu {
     dev: Device,
     /// Where the device sits, for its records' `dev=`.
     addr: PciAddr,
-    /// Its slot in [`IrqCtx::edu`]: its top halves' lane.
-    slot: usize,
+    /// Its slot in [`IrqCtx::edu`]: its top halves' lane. (Not named
+    /// `slot`: 7.3's `pin_init!` names its own pointer so, unhygienically.)
+    slot_index: usize,
     mode: IrqMode,
     irq: u32,
     /// When the last raise was written (ns).
@@ -196,7 +197,7 @@ impl Edu {
         let _ = self.bar.write32(0, reg::STATUS);
         for _ in 0..IRQ_TIMEOUT_MS {
             match self.bar.read32(reg::STATUS) {
-                Ok(status) if status & STATUS_COMPUTING != 0 => fsleep_us(1000),
+                Ok(status) if status & STATUS_COMPUTING != 0 => crate::device::sleep_ms(1),
                 _ => break,
             }
         }
@@ -222,8 +223,7 @@ impl Edu {
                 return Err(if done == 0 { ERESTARTSYS } else { EINTR });
             }
             let before = self.raises.load(Ordering::Acquire);
-            self.raised_ns
-                .store(Ktime::ktime_get().to_ns(), Ordering::Release);
+            self.raised_ns.store(ktime::now_ns(), Ordering::Release);
             self.bar.write32(RAISE_IRQ, reg::INTR_RAISE)?;
             let handled = || self.raises.load(Ordering::Acquire) != before;
             match self.wait_done(handled) {
@@ -256,7 +256,7 @@ impl Edu {
         self.wait_done(|| self.facts.load(Ordering::Acquire) >= started)?;
         self.fact_n.store(n, Ordering::Relaxed);
         self.fact_started_ns
-            .store(Ktime::ktime_get().to_ns(), Ordering::Release);
+            .store(ktime::now_ns(), Ordering::Release);
         self.fact_started.store(started + 1, Ordering::Relaxed);
         self.bar.write32(STATUS_IRQ_ON_DONE, reg::STATUS)?;
         self.bar.write32(n, reg::FACTORIAL)?;
@@ -275,7 +275,7 @@ impl ThreadedHandler for Arc<Edu> {
     fn handle(&self) -> ThreadedIrqReturn {
         let entry = local_ns();
         let ctx = Context::capture();
-        let now = Ktime::ktime_get().to_ns();
+        let now = ktime::now_ns();
         let status = self.bar.read32(reg::INTR_STATUS).unwrap_or(0);
         if status == 0 {
             // Not ours: another device on a shared INTx line.
@@ -302,7 +302,7 @@ impl ThreadedHandler for Arc<Edu> {
         };
         let wake_thread = IrqCtx::record_top(
             self.ctx.as_arc_borrow(),
-            Lane::Edu(self.slot),
+            Lane::Edu(self.slot_index),
             Event {
                 stage: Stage::Top,
                 t_ns: now,
@@ -334,7 +334,7 @@ impl ThreadedHandler for Arc<Edu> {
     fn handle_threaded(&self) -> IrqReturn {
         // This device's top halves only: each device has a thread of its own.
         self.ctx
-            .run_stage(Bottom::Thread, Some(Lane::Edu(self.slot)), || {
+            .run_stage(Bottom::Thread, Some(Lane::Edu(self.slot_index)), || {
                 self.ctx.sleep_briefly()
             });
         IrqReturn::Handled
@@ -374,7 +374,8 @@ pub(crate) struct EduBinding {
     _vectors: IrqVectors,
     _region: Region,
     _enabled: EnabledDevice,
-    slot: EduSlot,
+    /// Not named `slot`: see [`Edu::slot_index`].
+    edu_slot: EduSlot,
 }
 
 #[pinned_drop]
@@ -384,7 +385,7 @@ impl PinnedDrop for EduBinding {
         // the fields drop in order: free_irq, vectors, region, device, and
         // last the slot (its lane), which no handler can use any more.
         let this = self.irq.handler();
-        let edu = self.ctx.edu.lock()[self.slot.index].take();
+        let edu = self.ctx.edu.lock()[self.edu_slot.index].take();
         drop(edu);
         this.stop_commands();
         this.quiet();
@@ -408,7 +409,7 @@ impl pci::Driver for EduDriver {
     fn probe(shared: &(Arc<IrqCtx>, IrqMode), dev: Device) -> Result<Pin<KBox<EduBinding>>> {
         let (ctx, mode) = (&shared.0, shared.1);
         // Refuse a device beyond the last slot before anything is live.
-        let slot = EduSlot::claim(ctx).inspect_err(|_| {
+        let edu_slot = EduSlot::claim(ctx).inspect_err(|_| {
             pr_err!("{}: already {MAX_EDU} edu devices bound\n", dev.name());
         })?;
         let enabled = dev.enable()?;
@@ -442,13 +443,16 @@ impl pci::Driver for EduDriver {
 
         let irq = vectors.irq();
         let edu_dev = dev.clone();
+        // Outside `pin_init!`: in 7.3 a field's name is bound to the field
+        // once initialised, so a later `dev.` would mean the field `dev`.
+        let addr = dev.location();
         let edu = Arc::pin_init(
             pin_init!(Edu {
                 bar,
                 ctx: ctx.clone(),
                 dev: edu_dev,
-                addr: dev.location(),
-                slot: slot.index,
+                addr,
+                slot_index: edu_slot.index,
                 mode,
                 irq,
                 raised_ns: AtomicI64::new(0),
@@ -476,11 +480,11 @@ impl pci::Driver for EduDriver {
                 _vectors: vectors,
                 _region: region,
                 _enabled: enabled,
-                slot,
+                edu_slot,
             }),
             GFP_KERNEL,
         )?;
-        ctx.edu.lock()[binding.slot.index] = Some(edu);
+        ctx.edu.lock()[binding.edu_slot.index] = Some(edu);
         pr_info!(
             "edu {}: id 0x{id:08x}, irq {irq} ({})\n",
             dev.name(),

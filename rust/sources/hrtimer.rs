@@ -9,36 +9,55 @@
 //! running there (`current`). It records the event, wakes readers, queues the
 //! bottom half and re-arms itself, and must not sleep.
 
-use crate::compat::hrtimer::{impl_has_hr_timer, HrTimer, HrTimerCallback, HrTimerRestart};
+use crate::compat::ktime;
 use crate::context::Context;
 use crate::device::{IrqCtx, Lane};
 use crate::event::{Event, Source, Stage};
 use crate::latency::local_ns;
 use core::sync::atomic::Ordering;
-use kernel::{sync::ArcBorrow, time::Ktime};
+use kernel::{
+    impl_has_hr_timer,
+    sync::{Arc, ArcBorrow},
+    time::{
+        hrtimer::{
+            HrTimerCallback, HrTimerCallbackContext, HrTimerPointer, HrTimerRestart, RelativeMode,
+        },
+        Delta, Monotonic,
+    },
+};
 
-impl_has_hr_timer!(IrqCtx, timer);
+impl_has_hr_timer! {
+    impl HasHrTimer<Self> for IrqCtx { mode: RelativeMode<Monotonic>, field: self.timer }
+}
 
 impl HrTimerCallback for IrqCtx {
-    fn run(this: ArcBorrow<'_, Self>) -> HrTimerRestart {
+    type Pointer<'a> = Arc<Self>;
+
+    fn run(
+        this: ArcBorrow<'_, Self>,
+        mut timer: HrTimerCallbackContext<'_, Self>,
+    ) -> HrTimerRestart {
         let entry = local_ns();
         let ctx = Context::capture();
-        let now = Ktime::ktime_get().to_ns();
         // Start, stop and period changes cancel the timer (waiting for this
         // callback) before they touch it: the expiry and period are stable.
+        // One clock read: t_ns - delay_ns is the expiry, exactly.
+        let now = ktime::now_ns();
         let _ = IrqCtx::record_top(
             this,
             Lane::Hrtimer,
             Event {
                 stage: Stage::Top,
                 t_ns: now,
-                delay_ns: now - this.timer.expires_ns(),
+                delay_ns: now - ktime::expires_ns(&*this),
                 ctx,
                 ..Event::default()
             },
         );
-        this.timer
-            .forward_now(this.period_ns.load(Ordering::Relaxed));
+        // From now, not from the expiry: a callback that ran longer than a
+        // period (a KASAN kernel under TCG does) would otherwise set an
+        // expiry already past, and the timer would fire back to back.
+        timer.forward_now(Delta::from_nanos(this.period_ns.load(Ordering::Relaxed)));
         this.latency
             .cost(Source::Hrtimer)
             .record(local_ns() - entry);
@@ -53,7 +72,8 @@ impl IrqCtx {
         // Cancel first (waiting for a running callback), then re-arm.
         drop(running.take());
         this.timer_on.store(true, Ordering::Relaxed);
-        *running = Some(HrTimer::start(this, this.period_ns.load(Ordering::Relaxed)));
+        let period = Delta::from_nanos(this.period_ns.load(Ordering::Relaxed));
+        *running = Some(Arc::from(this).start(period));
     }
 
     /// Stops the hrtimer source and waits for a running callback.
@@ -70,7 +90,7 @@ impl IrqCtx {
         this.period_ns
             .store(period_us as i64 * 1000, Ordering::Relaxed);
         if was_running {
-            *running = Some(HrTimer::start(this, period_us as i64 * 1000));
+            *running = Some(Arc::from(this).start(Delta::from_micros(period_us as i64)));
         }
     }
 }

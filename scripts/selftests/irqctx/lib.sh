@@ -185,9 +185,10 @@ check_contexts() {
 			bad("top half not in its PREEMPT_RT thread")
 		next }
 	/ stage=top / {
-		# preempt_count carries HARDIRQ_OFFSET (bits 16-19) in a hardirq.
+		# preempt_count carries HARDIRQ_OFFSET (bits 24-27 in the 7.x layout,
+		# above the hardirq-disable count) in a hardirq.
 		if (field("ctx") != "hardirq" || num("hardirq") != 1 || num("task") != 0 ||
-		    num("irqs_off") != 1 || substr(field("preempt"), 6, 1) == "0" || num("delay_ns") < 0 ||
+		    num("irqs_off") != 1 || substr(field("preempt"), 4, 1) == "0" || num("delay_ns") < 0 ||
 		    num("slept_ns") != 0 || num("nvcsw") != 0 || !stack_ok("^(irq|task)$"))
 			bad("top half not in hardirq") }
 	/ stage=workqueue / {
