@@ -15,7 +15,7 @@ KDIR ?= $(shell $(CURDIR)/scripts/build-kernel.sh --kdir)
 TOOLCHAIN = $(CURDIR)/scripts/kmake.sh
 KMAKE = $(TOOLCHAIN) -C $(KDIR) M=$(CURDIR) $(if $(LLVM),LLVM=$(LLVM))
 
-RUST_SRCS = $(shell find $(CURDIR)/rust -name '*.rs' ! -name '*_generated.rs')
+RUST_SRCS = $(shell find $(CURDIR)/rust $(CURDIR)/tests -name '*.rs' ! -name '*_generated.rs')
 
 all: modules
 

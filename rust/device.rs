@@ -15,7 +15,7 @@ use crate::compat::{
     irq_work::IrqWork,
     pci::PciAddr,
     poll::{new_poll_condvar, PollCondVar},
-    workqueue::{new_work, Work},
+    workqueue::{self, new_work, Work},
 };
 use crate::context::Context;
 use crate::event::{Event, Source, Stage};
@@ -44,7 +44,7 @@ pub(crate) const BH_WORK: u64 = 1;
 /// The bottom halves a top half can defer to.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Bottom {
-    /// `system_wq`: a kworker, process context.
+    /// `system_percpu_wq`: a kworker, process context.
     Workqueue = 1,
     /// `system_bh_wq`: softirq context.
     Bh = 2,
@@ -350,12 +350,10 @@ impl IrqCtx {
         }
         this.readers.notify_all();
         if queue[Bottom::Workqueue.index()] {
-            Work::<Self, WQ_WORK>::enqueue(this, kernel::workqueue::system());
+            Work::<Self, WQ_WORK>::enqueue(this, workqueue::system_percpu());
         }
         if queue[Bottom::Bh.index()] {
-            // SAFETY: `system_bh_wq` is created at boot and never destroyed.
-            let bh = unsafe { kernel::workqueue::Queue::from_raw(bindings::system_bh_wq) };
-            Work::<Self, BH_WORK>::enqueue(this, bh);
+            Work::<Self, BH_WORK>::enqueue(this, workqueue::system_bh());
         }
         queue[Bottom::Thread.index()]
     }

@@ -16,10 +16,10 @@
 #                    microseconds (1..10000) every PERIOD_US (default
 #                    200,5000)
 #     --update-docs  copy the report and the plot into Documentation/bench/
-#     VARIANT        the kernel to boot (default: production, the variant
-#                    without lockdep and the other debug checks, whose cost
-#                    would be measured along: irqctx takes more locks on
-#                    the path measured than cyclictest does)
+#     VARIANT        the kernel to boot (default: debian, Debian's own stock
+#                    kernel, without lockdep and the other debug checks,
+#                    whose cost would be measured along: irqctx takes more
+#                    locks on the path measured than cyclictest does)
 #
 # Figures, never verdicts: the exit status says whether every figure was
 # produced (0) or not (1), not whether a figure is good.
@@ -27,7 +27,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$IRQCTX_TOP"
 
-smoke=0 docs=0 variant=production inject=200,5000
+smoke=0 docs=0 variant=debian inject=200,5000
 for arg in "$@"; do
 	case $arg in
 	--smoke) smoke=1 ;;

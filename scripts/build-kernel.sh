@@ -27,6 +27,13 @@ for arg in "$@"; do
 	*) variant=$arg ;;
 	esac
 done
+# Debian's kernels are prepared, not built.
+if flavour=$(debian_flavour "$variant"); then
+	case $action in
+	kdir) exec "$IRQCTX_TOP/scripts/debian-kernel.sh" --kdir "$flavour" ;;
+	*) exec "$IRQCTX_TOP/scripts/debian-kernel.sh" "$flavour" ;;
+	esac
+fi
 mapfile -t fragments < <(kernel_fragments "$variant")
 [ ${#fragments[@]} -gt 0 ] || exit 1	# unknown variant (kernel_fragments said why)
 for f in "${fragments[@]}"; do [ -f "$f" ] || die "variant $variant: no fragment $f"; done

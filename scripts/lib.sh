@@ -77,17 +77,20 @@ kernel_src_version() {
 	kernel_src_package | sed 's/-.*//'
 }
 
-# Kernel variants: tinyconfig + these fragments, merged in this order (a later
-# fragment overrides an earlier one). "default" is the test kernel; the others
-# add debugging (scripts/kernel/*.config) on top of the same fragment.
-KERNEL_VARIANTS=(default debug kcsan production rt)
+# Kernel variants. The own ones are tinyconfig + these fragments, merged in
+# this order (a later fragment overrides an earlier one): "default" is the
+# test kernel; the others add debugging (scripts/kernel/*.config) on top of
+# the same fragment. "debian" and "debian-rt" are Debian's own stock 7.3
+# kernels, generic and PREEMPT_RT, as scripts/debian-kernel.sh prepares
+# them: no fragments.
+KERNEL_VARIANTS=(default debug kcsan rt debian debian-rt)
 kernel_fragments() {	# kernel_fragments VARIANT: one fragment path a line
 	local k=$IRQCTX_TOP/scripts/kernel
 	case $1 in
+	debian | debian-rt) ;;
 	default) printf '%s\n' "$KCONFIG_FRAGMENT" ;;
 	debug) printf '%s\n' "$KCONFIG_FRAGMENT" "$k/debug.config" ;;
 	kcsan) printf '%s\n' "$KCONFIG_FRAGMENT" "$k/debug.config" "$k/kcsan.config" ;;
-	production) printf '%s\n' "$KCONFIG_FRAGMENT" "$k/production.config" ;;
 	rt) printf '%s\n' "$KCONFIG_FRAGMENT" "$k/rt.config" ;;
 	*) die "unknown kernel variant '$1' (have: ${KERNEL_VARIANTS[*]})" ;;
 	esac
@@ -102,7 +105,7 @@ kernel_slowdown() {
 	case $1 in
 	debug) echo 4 ;;	# KASAN + kmemleak + debug objects
 	kcsan) echo 3 ;;	# KCSAN's watchpoint delays + kmemleak + debug objects
-	rt) echo 3 ;;		# every interrupt and irq_work a thread's wake-up (suite: 377 s)
+	rt | debian-rt) echo 3 ;;	# every interrupt and irq_work a thread's wake-up (suite: 377 s)
 	*) echo 1 ;;
 	esac
 }
@@ -120,9 +123,32 @@ toolchain_id() {
 # the compiler means a new build and editing a comment does not.
 kernel_build_dir() {
 	local variant=${1:-default} key
+	if debian_flavour "$variant" >/dev/null; then
+		"$IRQCTX_TOP/scripts/debian-kernel.sh" --kdir "$(debian_flavour "$variant")"
+		return
+	fi
 	key=$({ kernel_fragments "$variant" | xargs -d '\n' grep -hE '^(CONFIG_|# CONFIG_[A-Z0-9_]+ is not set)'
 		toolchain_id; } | sha256sum | cut -c1-12)
 	echo "$IRQCTX_CACHE/kbuild-$(kernel_src_version)-$variant-$key"
+}
+
+# debian_flavour VARIANT: the Debian flavour of a Debian variant (generic,
+# rt); fails for the own variants.
+debian_flavour() {
+	case $1 in
+	debian) echo generic ;;
+	debian-rt) echo rt ;;
+	*) return 1 ;;
+	esac
+}
+
+# kernel_image VARIANT: the image a variant's guest boots.
+kernel_image() {
+	if debian_flavour "$1" >/dev/null; then
+		"$IRQCTX_TOP/scripts/debian-kernel.sh" --vmlinuz "$(debian_flavour "$1")"
+	else
+		echo "$(kernel_build_dir "$1")/arch/x86/boot/bzImage"
+	fi
 }
 
 # Where that source is unpacked (shared with scripts/debian-kernel.sh, which

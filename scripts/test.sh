@@ -16,7 +16,7 @@
 # kernel, the module built against it (in out/VARIANT/module), the same
 # guest suite, with output in out/VARIANT/. The misuse harness runs on the
 # kernels that have a column in the detector matrix (scripts/misuse-matrix:
-# default, production, rt), not on the debug ones (debug, kcsan); the host
+# default, rt, debian, debian-rt), not on the debug ones (debug, kcsan); the host
 # checks, the same on any kernel, with the default one only.
 # IRQCTX_STRESS=full makes the stress test full size (hours).
 set -euo pipefail
@@ -104,6 +104,7 @@ phase kernel-build scripts/build-kernel.sh "$VARIANT" >/dev/null
 phase module-build build_module
 [ "$host_checks" = 1 ] && phase host-checks eval 'host_check "rustfmt --check (kernel .rustfmt.toml)" make -s rustfmtcheck;
 	host_check "clippy (CLIPPY=1) finds nothing" make -s clippy;
+	host_check "UI tests: rustc refuses what the abstractions forbid (tests/ui)" scripts/ui-test.sh;
 	host_check "Documentation builds with Sphinx, no warning" \
 		sphinx-build -W --keep-going -q -b html Documentation out/docs'
 phase guest-run run_guest

@@ -35,7 +35,11 @@ pub(crate) enum IrqReturn {
 }
 
 /// The two halves of a threaded interrupt handler.
-pub(crate) trait ThreadedHandler: Send + Sync {
+///
+/// `'static`: a registration that is leaked (`mem::forget()` is safe) keeps
+/// its interrupt requested for ever, so the handler may not borrow anything
+/// that could go away (`tests/ui/irq_handler_borrows.rs`).
+pub(crate) trait ThreadedHandler: Send + Sync + 'static {
     /// Runs in hardirq context: must not sleep.
     fn handle(&self) -> ThreadedIrqReturn;
 

@@ -67,8 +67,10 @@ pub(crate) trait MiscDevice: Sized {
     /// Per-open state, stored in `file->private_data`.
     type Ptr: ForeignOwnable + Send + Sync;
 
-    /// State shared by all opens, owned by the registration.
-    type RegistrationData: Send + Sync;
+    /// State shared by all opens, owned by the registration. `'static`: a
+    /// leaked registration keeps the device node, and so its opens, for
+    /// ever (`tests/ui/misc_data_borrows.rs`).
+    type RegistrationData: Send + Sync + 'static;
 
     /// Called on `open()`; the result becomes the open file's state.
     fn open(data: &Self::RegistrationData, file: &File) -> Result<Self::Ptr>;

@@ -326,8 +326,10 @@ unsafe impl Sync for IdTableRef {}
 
 /// A PCI driver.
 pub(crate) trait Driver {
-    /// Data shared by all devices, owned by the [`Registration`].
-    type RegistrationData: Send + Sync;
+    /// Data shared by all devices, owned by the [`Registration`]. `'static`:
+    /// a leaked registration keeps the driver, and so its probes, for ever
+    /// (`tests/ui/pci_data_borrows.rs`).
+    type RegistrationData: Send + Sync + 'static;
     /// Per-device data, kept from `probe` until `remove`.
     type Data: Send + Sync + 'static;
 

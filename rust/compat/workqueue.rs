@@ -5,7 +5,7 @@
 //! As with upstream's `kernel::workqueue`, a [`Work`] lives inside a container
 //! `T` held in an [`Arc`], and queueing it hands the queue a reference: the
 //! container cannot go away while the work is pending, and the callback gets
-//! that reference ([`WorkCallback::run`] takes the `Arc<T>`). 6.12's version
+//! that reference ([`WorkCallback::run`] takes the `Arc<T>`). 7.3's version
 //! cannot be cancelled; here [`Work::cancel_sync`] removes pending work
 //! (dropping the queue's reference) and waits for a running callback, which
 //! is what a driver needs on unload (`cancel_work_sync()`).
@@ -20,6 +20,21 @@ use kernel::{
     types::Opaque,
     workqueue::Queue,
 };
+
+/// The per-CPU system workqueue (`system_percpu_wq`). 7.3's
+/// `kernel::workqueue::system()` returns `system_wq`, which 7.3 deprecates
+/// ("enqueued on deprecated workqueue", once per boot).
+pub(crate) fn system_percpu() -> &'static Queue {
+    // SAFETY: `system_percpu_wq` is created at boot and never destroyed.
+    unsafe { Queue::from_raw(bindings::system_percpu_wq) }
+}
+
+/// The system BH workqueue (`system_bh_wq`, `WQ_BH`): its work items run in
+/// softirq context. 7.3's `kernel::workqueue` has no getter for it.
+pub(crate) fn system_bh() -> &'static Queue {
+    // SAFETY: `system_bh_wq` is created at boot and never destroyed.
+    unsafe { Queue::from_raw(bindings::system_bh_wq) }
+}
 
 /// Creates a [`Work`] initialiser with a static lock class and a name.
 macro_rules! new_work {
@@ -42,10 +57,14 @@ pub(crate) trait WorkCallback<const ID: u64 = 0> {
 
 /// A container that embeds a [`Work`] of itself with id `ID`.
 ///
+/// `'static`: a queued work item holds a reference to its container that
+/// only the worker gives back, whenever it runs, so the container may not
+/// borrow anything (`tests/ui/work_borrows.rs`).
+///
 /// # Safety
 ///
 /// `OFFSET` must be the offset in bytes of a `Work<Self, ID>` field of `Self`.
-pub(crate) unsafe trait HasWork<const ID: u64 = 0>: Sized {
+pub(crate) unsafe trait HasWork<const ID: u64 = 0>: Sized + 'static {
     /// Offset of the [`Work`] field.
     const OFFSET: usize;
 }

@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The hrtimer source: a periodic `HRTIMER_MODE_REL` timer (on PREEMPT_RT it
-//! expires in the timer softirq, a thread there, like every timer not marked
-//! `_HARD`).
+//! The hrtimer source: a periodic `HRTIMER_MODE_REL_PINNED` timer (on
+//! PREEMPT_RT it expires in the timer softirq, a thread there, like every
+//! timer not marked `_HARD`).
 //!
 //! Its callback is a top half like any interrupt handler: it runs in hardirq
-//! context on whichever CPU the timer fired, interrupting whatever task was
-//! running there (`current`). It records the event, wakes readers, queues the
-//! bottom half and re-arms itself, and must not sleep.
+//! context, interrupting whatever task was running there (`current`). It
+//! records the event, wakes readers, queues the bottom half and re-arms
+//! itself, and must not sleep.
+//!
+//! Pinned: it fires on the CPU of the task that wrote `start` (or the
+//! latest `period_us=`), so a user picks the CPU by pinning the writer
+//! (`taskset -c 1 sh -c 'echo start > /dev/irqctx'`). A reader on that CPU
+//! is woken without an IPI; one on another CPU waits for a cross-CPU
+//! wake-up, which under TCG costs milliseconds (Documentation/irqctx.rst).
 
 use crate::compat::ktime;
 use crate::context::Context;
@@ -20,14 +26,15 @@ use kernel::{
     sync::{Arc, ArcBorrow},
     time::{
         hrtimer::{
-            HrTimerCallback, HrTimerCallbackContext, HrTimerPointer, HrTimerRestart, RelativeMode,
+            HrTimerCallback, HrTimerCallbackContext, HrTimerPointer, HrTimerRestart,
+            RelativePinnedMode,
         },
         Delta, Monotonic,
     },
 };
 
 impl_has_hr_timer! {
-    impl HasHrTimer<Self> for IrqCtx { mode: RelativeMode<Monotonic>, field: self.timer }
+    impl HasHrTimer<Self> for IrqCtx { mode: RelativePinnedMode<Monotonic>, field: self.timer }
 }
 
 impl HrTimerCallback for IrqCtx {

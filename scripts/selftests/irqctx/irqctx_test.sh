@@ -103,6 +103,23 @@ test_period() {
 	END { print "# " NR " expiries, smallest step " min " ns"; exit bad || NR != 20 || min != 5000000 }' "$TMP/period"
 }
 
+# The hrtimer is pinned to the CPU of the task that started it: a user
+# picks the timer's CPU by pinning the writer.
+test_timer_cpu() {
+	local cpu
+	for cpu in 0 1; do
+		taskset -c $cpu sh -c "echo start >$DEV" || return 1
+		"$IO" read -l 12 | grep ' src=hrtimer stage=top ' | head -n 4 >"$TMP/cpu"
+		ctl stop
+		[ "$(wc -l <"$TMP/cpu")" = 4 ] || return 1
+		if grep -v -q " cpu=$cpu " "$TMP/cpu"; then
+			echo "# started on CPU $cpu:"
+			sed 's/^/# /' "$TMP/cpu"
+			return 1
+		fi
+	done
+}
+
 test_bad_writes() {
 	mark_dmesg
 	local long
@@ -203,7 +220,7 @@ test_rmmod() {
 
 
 ktap_print_header
-ktap_set_plan 13
+ktap_set_plan 14
 ktap_test_result "module loads, /dev/irqctx is a root-only misc device" test_node
 [ -c "$DEV" ] || ktap_exit_fail_msg "no $DEV"
 ktap_test_result "top halves in hardirq (PREEMPT_RT: their threads), workqueue stages in a kworker" test_contexts
@@ -212,6 +229,7 @@ ktap_test_result "O_NONBLOCK read with nothing pending gets EAGAIN" test_nonbloc
 ktap_test_result "a signal interrupts a blocked read" test_signal
 ktap_test_result "reads return whole lines; a too small buffer gets EINVAL" test_bufsizes
 ktap_test_result "period_us changes the hrtimer period at run time" test_period
+ktap_test_result "the hrtimer fires on the CPU of the task that started it" test_timer_cpu
 ktap_test_result "bad and oversized writes get EINVAL, change nothing, log once" test_bad_writes
 ktap_test_result "a wake-up without a record: the reader re-checks and sleeps again" test_recheck
 ktap_test_result "a reader that falls behind is told how many records it lost" test_lost

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The positive control: the same kinds of handler and container owning
+//! their data compile.
+//!
+//! expect: ok
+
+use crate::compat::irq::{IrqReturn, ThreadedHandler, ThreadedIrqReturn};
+use crate::compat::workqueue::{HasWork, Work};
+
+struct Owning(u32);
+
+impl ThreadedHandler for Owning {
+    fn handle(&self) -> ThreadedIrqReturn {
+        let _ = self.0;
+        ThreadedIrqReturn::Handled
+    }
+
+    fn handle_threaded(&self) -> IrqReturn {
+        IrqReturn::Handled
+    }
+}
+
+struct Holder {
+    work: Work<Holder>,
+    value: u32,
+}
+
+// SAFETY: The offset is that of the `Work<Self>` field.
+unsafe impl HasWork for Holder {
+    const OFFSET: usize = core::mem::offset_of!(Holder, work);
+}
