@@ -12,16 +12,20 @@
 //! | [`irq`]        | the port to `kernel::irq::ThreadedRegistration` with `pci` (next) |
 //! | [`pci`]        | the port to `kernel::pci::Driver`, `Bar` and `Devres` (next)  |
 //! | [`debugfs`]    | `kernel::debugfs` with an owner in its `file_operations` (7.3's have none: an open file does not pin the module, and closing it after `rmmod` reads freed `file_operations`) |
-//! | [`ktime`]      | a public `Instant::as_nanos()`                                |
+//! | [`clock`]      | a public `Instant::as_nanos()`, `sched_clock()`, `jiffies`    |
+//! | [`cpu`]        | context predicates, `current`'s name and switches, stacks     |
+//! | [`params`]     | `module!` parameters in sysfs, and string ones                |
 //!
 //! Gone to upstream with the move to 7.3: `spinlock_irq` (`kernel::sync::SpinLockIrq`),
 //! `hrtimer` (`kernel::time::hrtimer`), `delay` (`kernel::time::delay::fsleep`).
 
+pub(crate) mod clock;
+pub(crate) mod cpu;
 pub(crate) mod debugfs;
 pub(crate) mod irq;
 pub(crate) mod irq_work;
-pub(crate) mod ktime;
 pub(crate) mod miscdevice;
+pub(crate) mod params;
 pub(crate) mod pci;
 pub(crate) mod poll;
 pub(crate) mod workqueue;

@@ -11,7 +11,7 @@
 //! own: [`Stack`] says which stack a stage ran on, and how much of it was in
 //! use.
 
-use crate::bindings;
+use crate::compat::cpu;
 
 /// A snapshot of the execution context.
 #[derive(Clone, Copy, Default)]
@@ -56,30 +56,14 @@ pub(crate) enum Stack {
 impl Stack {
     /// The stack the caller runs on, and the bytes in use below its top.
     fn current() -> (Self, u32) {
-        // SAFETY: These read the stack pointer and `current`'s stack base,
-        // and return constants.
-        let (sp, task, task_size) = unsafe {
-            (
-                bindings::irqctx_stack_pointer(),
-                bindings::irqctx_task_stack(),
-                bindings::irqctx_thread_size(),
-            )
-        };
+        let sp = cpu::stack_pointer();
         // `sp` is below `top` wherever this is called.
         let used = |top: usize| u32::try_from(top - sp).unwrap_or(u32::MAX);
+        let (task, task_size) = cpu::task_stack();
         let task_top = task.wrapping_add(task_size);
         if (task..task_top).contains(&sp) {
-            return (Stack::Task, used(task_top));
-        }
-        // SAFETY: Reads this CPU's stack without faulting (a guess that is
-        // not mapped reads as no stack), and returns a constant.
-        let (irq_top, irq_size) = unsafe {
-            (
-                bindings::irqctx_irq_stack_top(sp),
-                bindings::irqctx_irq_stack_size(),
-            )
-        };
-        if irq_top != 0 && (irq_top.saturating_sub(irq_size)..irq_top).contains(&sp) {
+            (Stack::Task, used(task_top))
+        } else if let Some((irq_top, _)) = cpu::irq_stack(sp) {
             (Stack::Irq, used(irq_top))
         } else {
             (Stack::Other, 0)
@@ -99,34 +83,16 @@ impl Stack {
 impl Context {
     /// Captures the context of the caller.
     pub(crate) fn capture() -> Self {
-        // SAFETY: These only read per-CPU state of the running CPU.
-        let (cpu, preempt_count, hardirq, softirq, task, irqs_off) = unsafe {
-            (
-                bindings::irqctx_raw_smp_processor_id(),
-                bindings::irqctx_preempt_count(),
-                bindings::irqctx_in_hardirq(),
-                bindings::irqctx_in_serving_softirq(),
-                bindings::irqctx_in_task(),
-                bindings::irqctx_irqs_disabled(),
-            )
-        };
-        let mut comm = [0u8; 16];
-        // SAFETY: `current` is always a valid task; `comm` has room for
-        // `TASK_COMM_LEN` bytes, read racily by design (as `%s` of it would).
-        let pid = unsafe {
-            bindings::irqctx_current_comm(comm.as_mut_ptr());
-            bindings::irqctx_current_pid()
-        };
         let (stack, stack_used) = Stack::current();
         Self {
-            cpu,
-            preempt_count,
-            hardirq,
-            softirq,
-            task,
-            irqs_off,
-            pid,
-            comm,
+            cpu: cpu::raw_smp_processor_id(),
+            preempt_count: cpu::preempt_count(),
+            hardirq: cpu::in_hardirq(),
+            softirq: cpu::in_serving_softirq(),
+            task: cpu::in_task(),
+            irqs_off: cpu::irqs_disabled(),
+            pid: cpu::current_pid(),
+            comm: cpu::current_comm(),
             stack,
             stack_used,
         }
@@ -155,25 +121,3 @@ impl Context {
         core::str::from_utf8(&self.comm[..len]).unwrap_or("?")
     }
 }
-
-/// `might_sleep()` at the caller's file and line: with
-/// `CONFIG_DEBUG_ATOMIC_SLEEP`, "BUG: sleeping function called from invalid
-/// context at FILE:LINE" if the caller is in atomic context.
-///
-/// Upstream's `kernel::task::might_sleep()` names the file only with rustc
-/// 1.89 or later (`Location::file_with_nul()`); Debian's 7.3 kernels are
-/// built with 1.85, where it prints a placeholder. This names it by
-/// `file!()`.
-macro_rules! might_sleep {
-    () => {
-        // SAFETY: `__might_sleep()` only checks the context and reports; the
-        // file name is a NUL-terminated static string.
-        unsafe {
-            $crate::bindings::irqctx_might_sleep(
-                ::kernel::c_str!(file!()).as_char_ptr(),
-                line!() as i32,
-            )
-        }
-    };
-}
-pub(crate) use might_sleep;

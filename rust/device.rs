@@ -8,9 +8,8 @@
 //! the same CPU and spin on it forever. Nothing sleeps or copies to user space
 //! with it held; readers copy a record out and format it after unlocking.
 
-use crate::bindings;
 use crate::command_lock::{new_command_lock, CommandLock};
-use crate::compat::ktime;
+use crate::compat::clock;
 use crate::compat::{
     irq_work::IrqWork,
     pci::PciAddr,
@@ -386,7 +385,7 @@ impl IrqCtx {
             return;
         }
         let ctx = Context::capture();
-        let start = ktime::now_ns();
+        let start = clock::now_ns();
         let (slept_ns, nvcsw) = work();
         {
             let mut st = self.state.lock();
@@ -422,16 +421,15 @@ impl IrqCtx {
     /// voluntary context switches it made. Each of these is a bug in atomic
     /// context. Process context only.
     pub(crate) fn sleep_briefly(&self) -> (i64, u64) {
-        // SAFETY: Reads a counter of `current`, which only `current` changes.
-        let nvcsw = || unsafe { bindings::irqctx_current_nvcsw() } as u64;
-        let (start, switches) = (ktime::now_ns(), nvcsw());
+        let nvcsw = crate::compat::cpu::current_nvcsw;
+        let (start, switches) = (clock::now_ns(), nvcsw());
         let mut runs = self.sleep_mutex.lock();
         *runs += 1;
         let scratch = KVec::<u8>::with_capacity(4096, GFP_KERNEL);
         sleep_ms(1);
         drop(scratch);
         drop(runs);
-        (ktime::now_ns() - start, nvcsw() - switches)
+        (clock::now_ns() - start, nvcsw() - switches)
     }
 
     /// Stops the hrtimer source and the bottom halves and waits for them;
@@ -460,7 +458,7 @@ impl IrqCtx {
             Command::Raise(n) => return this.with_edu(|edu| edu.raise(n)),
             Command::Factorial(n) => return this.with_edu(|edu| edu.factorial(n).map(|_| ())),
             Command::Misuse(case) => return Self::misuse(this, case),
-            Command::IrqsOff(us) => irqs_off(us),
+            Command::IrqsOff(us) => crate::compat::cpu::busy_wait_irqs_off(us),
             Command::ResetLatency => this.latency.reset(),
         }
         Ok(())
@@ -483,18 +481,6 @@ impl IrqCtx {
     }
 }
 
-/// Busy-waits `us` microseconds with local interrupts off, as a driver that
-/// holds a `spin_lock_irqsave()` section too long does: interrupts due on
-/// this CPU meanwhile wait for the end.
-fn irqs_off(us: u32) {
-    // SAFETY: Restored right below; nothing in between sleeps.
-    let flags = unsafe { bindings::irqctx_local_irq_save() };
-    // SAFETY: A busy-wait, legal with interrupts off.
-    unsafe { bindings::__udelay(us as usize) };
-    // SAFETY: Restores what `irqctx_local_irq_save()` saved.
-    unsafe { bindings::irqctx_local_irq_restore(flags) };
-}
-
 /// Sleeps for at least `ms` milliseconds: `fsleep()`, on an hrtimer
 /// (`usleep_range()`) up to 20 ms, so never short of it on `ktime_get()`,
 /// where `msleep()`'s jiffies can be (a tick that lags and catches up in a
@@ -502,6 +488,6 @@ fn irqs_off(us: u32) {
 /// `fsleep()` itself does not, and in atomic context only the scheduler's
 /// "scheduling while atomic" would report it, once it schedules.
 pub(crate) fn sleep_ms(ms: i64) {
-    crate::context::might_sleep!();
+    crate::compat::cpu::might_sleep!();
     kernel::time::delay::fsleep(kernel::time::Delta::from_millis(ms));
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * One-line wrappers for what bindgen cannot see (static inlines, macros),
- * and the module parameters, which 6.12's Rust `module!` cannot declare.
- * All logic is in the Rust code.
+ * the module parameters, which 7.3's Rust `module!` cannot declare in sysfs
+ * (rust/compat/params.rs), and the interrupt stack's top, which no exported
+ * symbol gives (irqctx_irq_stack_top()). All other logic is in the Rust
+ * code.
  */
 #include <linux/hardirq.h>
 #include <linux/irq_work.h>

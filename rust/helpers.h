@@ -57,7 +57,8 @@ void irqctx_misuse_write_sequnlock(void);
 
 void irqctx_poll_wait(struct file *file, wait_queue_head_t *wq, poll_table *pt);
 
-/* Module parameters: 6.12's `module!` cannot declare them. */
+/* Module parameters: 7.3's `module!` ones are not in sysfs, nor strings
+ * (rust/compat/params.rs). */
 extern unsigned long irqctx_param_period_us;
 extern char *irqctx_param_edu_irq;
 extern bool irqctx_param_allow_misuse;

@@ -32,7 +32,7 @@ mod stats;
 use compat::{
     debugfs,
     miscdevice::{MiscDeviceOptions, MiscDeviceRegistration},
-    pci,
+    params, pci,
 };
 use device::IrqCtx;
 use file::IrqCtxFile;
@@ -69,25 +69,15 @@ impl Drop for IrqCtxModule {
     }
 }
 
-/// The `period_us` module parameter (declared in `helpers.c`).
-fn param_period_us() -> u64 {
-    // SAFETY: Module parameters are written before `init` and read-only
-    // (0444) afterwards.
-    unsafe { core::ptr::addr_of!(bindings::irqctx_param_period_us).read() as u64 }
-}
-
-/// The `edu_irq` module parameter (declared in `helpers.c`).
+/// The `edu_irq` module parameter.
 fn param_edu_irq() -> Result<IrqMode> {
-    // SAFETY: Written before `init`, read-only (0444) afterwards; a charp
-    // parameter is a valid NUL-terminated string.
-    let s =
-        unsafe { CStr::from_char_ptr(core::ptr::addr_of!(bindings::irqctx_param_edu_irq).read()) };
-    IrqMode::from_param(s.to_bytes()).inspect_err(|_| pr_err!("edu_irq must be msi or intx\n"))
+    IrqMode::from_param(params::edu_irq().to_bytes())
+        .inspect_err(|_| pr_err!("edu_irq must be msi or intx\n"))
 }
 
 impl kernel::Module for IrqCtxModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let period_us = param_period_us();
+        let period_us = params::period_us();
         if !(command::MIN_PERIOD_US..=command::MAX_PERIOD_US).contains(&period_us) {
             pr_err!(
                 "period_us={period_us} out of range {}..={}\n",

@@ -16,7 +16,6 @@
 //! line to its return, on the CPU's own clock ([`local_ns`]). The `reset_latency` command
 //! empties them all.
 
-use crate::bindings;
 use crate::compat::debugfs::Show;
 use crate::device::IrqCtx;
 use crate::event::{Source, Stage};
@@ -31,8 +30,7 @@ use kernel::{alloc::flags::GFP_KERNEL, prelude::*};
 /// unstable, as it is under TCG): for intervals that begin and end on the
 /// same CPU, such as a top half, which runs with interrupts off.
 pub(crate) fn local_ns() -> i64 {
-    // SAFETY: `sched_clock()` may be called from any context.
-    unsafe { bindings::irqctx_sched_clock() as i64 }
+    crate::compat::clock::sched_clock_ns()
 }
 
 /// What a histogram measures.

@@ -15,13 +15,13 @@
 //! source; the BH case on the BH workqueue stage.
 
 use crate::bindings;
-use crate::compat::ktime;
+use crate::compat::clock;
+use crate::compat::cpu::might_sleep;
 use crate::compat::{
     debugfs::Show,
     irq_work::IrqWork,
     poll::{new_poll_condvar, PollCondVar},
 };
-use crate::context::might_sleep;
 use crate::device::IrqCtx;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::{
@@ -283,10 +283,9 @@ pub(crate) fn find(name: &str) -> Option<usize> {
     CASES.iter().position(|c| c.name == name)
 }
 
-/// The `allow_misuse` module parameter (declared in `helpers.c`).
+/// The `allow_misuse` module parameter.
 fn allowed() -> bool {
-    // SAFETY: Module parameters are written before `init`, read-only after.
-    unsafe { core::ptr::addr_of!(bindings::irqctx_param_allow_misuse).read() }
+    crate::compat::params::allow_misuse()
 }
 
 impl IrqCtx {
@@ -491,12 +490,12 @@ impl IrqCtx {
         // SAFETY: Interrupts are disabled here and restored at the end of
         // the closure, before `run_sync` waits for the irq_work.
         let flags = unsafe { bindings::irqctx_local_irq_save() };
-        let start = ktime::now_ns();
+        let start = clock::now_ns();
         this.irq_work_queued_ns.store(start, Ordering::Relaxed);
         IrqWork::run_sync(this, || {
             // SAFETY: Busy-waits; legal with interrupts off, which is the point.
             unsafe { bindings::__udelay(IRQS_OFF_US as kernel::ffi::c_ulong) };
-            off_ns = ktime::now_ns() - start;
+            off_ns = clock::now_ns() - start;
             // SAFETY: Restores what `irqctx_local_irq_save()` saved.
             unsafe { bindings::irqctx_local_irq_restore(flags) };
         });

@@ -12,10 +12,7 @@ pub(crate) struct RateLimit {
     next: AtomicUsize,
 }
 
-fn jiffies() -> usize {
-    // SAFETY: `jiffies` is always readable; a racy read is what C does too.
-    unsafe { core::ptr::addr_of!(crate::bindings::jiffies).read_volatile() }
-}
+use crate::compat::clock::jiffies;
 
 impl RateLimit {
     /// A limit of one line per `interval` milliseconds.

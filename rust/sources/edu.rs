@@ -24,7 +24,7 @@
 
 use crate::bindings;
 use crate::command_lock::{new_command_lock, CommandLock};
-use crate::compat::ktime;
+use crate::compat::clock;
 use crate::compat::{
     irq::{flags, IrqReturn, ThreadedHandler, ThreadedIrqReturn, ThreadedRegistration},
     pci::{self, Device, DeviceId, EnabledDevice, IdTable, IoMem, IrqVectors, PciAddr, Region},
@@ -223,7 +223,7 @@ impl Edu {
                 return Err(if done == 0 { ERESTARTSYS } else { EINTR });
             }
             let before = self.raises.load(Ordering::Acquire);
-            self.raised_ns.store(ktime::now_ns(), Ordering::Release);
+            self.raised_ns.store(clock::now_ns(), Ordering::Release);
             self.bar.write32(RAISE_IRQ, reg::INTR_RAISE)?;
             let handled = || self.raises.load(Ordering::Acquire) != before;
             match self.wait_done(handled) {
@@ -256,7 +256,7 @@ impl Edu {
         self.wait_done(|| self.facts.load(Ordering::Acquire) >= started)?;
         self.fact_n.store(n, Ordering::Relaxed);
         self.fact_started_ns
-            .store(ktime::now_ns(), Ordering::Release);
+            .store(clock::now_ns(), Ordering::Release);
         self.fact_started.store(started + 1, Ordering::Relaxed);
         self.bar.write32(STATUS_IRQ_ON_DONE, reg::STATUS)?;
         self.bar.write32(n, reg::FACTORIAL)?;
@@ -275,7 +275,7 @@ impl ThreadedHandler for Arc<Edu> {
     fn handle(&self) -> ThreadedIrqReturn {
         let entry = local_ns();
         let ctx = Context::capture();
-        let now = ktime::now_ns();
+        let now = clock::now_ns();
         let status = self.bar.read32(reg::INTR_STATUS).unwrap_or(0);
         if status == 0 {
             // Not ours: another device on a shared INTx line.

@@ -15,7 +15,7 @@
 //! is woken without an IPI; one on another CPU waits for a cross-CPU
 //! wake-up, which under TCG costs milliseconds (Documentation/irqctx.rst).
 
-use crate::compat::ktime;
+use crate::compat::clock;
 use crate::context::Context;
 use crate::device::{IrqCtx, Lane};
 use crate::event::{Event, Source, Stage};
@@ -49,14 +49,14 @@ impl HrTimerCallback for IrqCtx {
         // Start, stop and period changes cancel the timer (waiting for this
         // callback) before they touch it: the expiry and period are stable.
         // One clock read: t_ns - delay_ns is the expiry, exactly.
-        let now = ktime::now_ns();
+        let now = clock::now_ns();
         let _ = IrqCtx::record_top(
             this,
             Lane::Hrtimer,
             Event {
                 stage: Stage::Top,
                 t_ns: now,
-                delay_ns: now - ktime::expires_ns(&*this),
+                delay_ns: now - clock::expires_ns(&*this),
                 ctx,
                 ..Event::default()
             },

@@ -6,8 +6,8 @@
 //! in hardirq context as soon as that interrupt is taken, usually right on top
 //! of the writer that queued it (which is then `current`).
 
+use crate::compat::clock;
 use crate::compat::irq_work::{impl_has_irq_work, IrqWork, IrqWorkCallback};
-use crate::compat::ktime;
 use crate::context::Context;
 use crate::device::{IrqCtx, Lane};
 use crate::event::{Event, Source, Stage};
@@ -25,7 +25,7 @@ impl IrqWorkCallback for IrqCtx {
     fn run(this: ArcBorrow<'_, Self>) {
         let entry = local_ns();
         let ctx = Context::capture();
-        let now = ktime::now_ns();
+        let now = clock::now_ns();
         let _ = IrqCtx::record_top(
             this,
             Lane::IrqWork,
@@ -58,7 +58,7 @@ impl IrqCtx {
                 return Err(if done == 0 { ERESTARTSYS } else { EINTR });
             }
             this.irq_work_queued_ns
-                .store(ktime::now_ns(), Ordering::Relaxed);
+                .store(clock::now_ns(), Ordering::Relaxed);
             // Nobody else queues it while we hold the lock: this queues.
             IrqWork::run_sync(this, || ());
         }

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `CLOCK_MONOTONIC` times as raw nanoseconds (`ktime_t`).
+//! Clocks as raw numbers: `CLOCK_MONOTONIC` nanoseconds (`ktime_t`),
+//! `sched_clock()` and `jiffies`.
 //!
 //! irqctx keeps times in atomics and prints them (`t_ns`, `delay_ns`), so it
 //! needs their nanoseconds, which 7.3's [`Instant`] keeps crate-private
-//! (`Instant::as_nanos()`); waits for that to be public.
+//! (`Instant::as_nanos()`); 7.3 has no `sched_clock()` and no reader of
+//! `jiffies`. Waits for those.
 //!
 //! [`Instant`]: kernel::time::Instant
 //!
 //! C header: [`include/linux/timekeeping.h`](srctree/include/linux/timekeeping.h)
 
+use crate::bindings;
 use kernel::time::{
     hrtimer::{HasHrTimer, HrTimerMode},
     ClockSource, Monotonic,
@@ -35,4 +38,18 @@ where
     // read racily by design, as `HrTimer::expires()` and C's
     // `hrtimer_get_expires()` do.
     unsafe { core::ptr::read_volatile(&raw const (*T::c_timer_ptr(this)).node.expires) }
+}
+
+/// `sched_clock()` in ns: the TSC on x86, scaled; callable in any context.
+#[inline]
+pub(crate) fn sched_clock_ns() -> i64 {
+    // SAFETY: `sched_clock()` may be called from any context.
+    unsafe { bindings::irqctx_sched_clock() as i64 }
+}
+
+/// `jiffies`, read racily as C code does.
+#[inline]
+pub(crate) fn jiffies() -> usize {
+    // SAFETY: `jiffies` is always readable; a racy read is what C does too.
+    unsafe { core::ptr::addr_of!(bindings::jiffies).read_volatile() }
 }
