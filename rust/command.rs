@@ -5,7 +5,9 @@
 //! A write is parsed completely before anything is applied: if any line is
 //! invalid the whole write fails with `EINVAL` and nothing changes.
 
-use crate::device::Bottom;
+use crate::device::{Bottom, IrqCtx};
+use crate::sources::edu::Edu;
+use kernel::{error::code::ENODEV, prelude::*, sync::ArcBorrow};
 
 /// Longest write accepted, in bytes; longer writes get `EINVAL`.
 pub(crate) const MAX_WRITE: usize = 256;
@@ -193,4 +195,41 @@ pub(crate) fn parse(input: &[u8]) -> Result<Commands, ParseError> {
         return Err(ParseError::Count);
     }
     Ok(out)
+}
+
+impl IrqCtx {
+    /// Carries out one (valid) command. Commands that trigger interrupts
+    /// sleep until they were handled.
+    pub(crate) fn execute(this: ArcBorrow<'_, Self>, cmd: Command) -> Result {
+        match cmd {
+            Command::Start => Self::timer_start(this),
+            Command::Stop => this.timer_stop(),
+            Command::Wake => this.readers.notify_all(),
+            Command::PeriodUs(us) => Self::timer_set_period(this, us),
+            Command::IrqWork(n) => return Self::irq_work_trigger(this, n),
+            Command::Bottoms(mask) => this.set_bottoms(mask),
+            Command::Raise(n) => return this.with_edu(|edu| edu.raise(n)),
+            Command::Factorial(n) => return this.with_edu(|edu| edu.factorial(n).map(|_| ())),
+            Command::Misuse(case) => return Self::misuse(this, case),
+            Command::IrqsOff(us) => crate::compat::cpu::busy_wait_irqs_off(us),
+            Command::ResetLatency => this.latency.reset(),
+        }
+        Ok(())
+    }
+
+    /// Runs `f` on the first bound edu device, serialised with the other
+    /// commands on it; `ENODEV` if there is none or it is unbound
+    /// meanwhile. The device list is only locked to pick the device, so
+    /// statistics, probe and unbind of other devices never wait for `f`.
+    fn with_edu(&self, f: impl FnOnce(&Edu) -> Result) -> Result {
+        let edu = self
+            .edu
+            .lock()
+            .iter()
+            .flatten()
+            .next()
+            .cloned()
+            .ok_or(ENODEV)?;
+        edu.command(f)
+    }
 }

@@ -443,44 +443,6 @@ impl IrqCtx {
     }
 }
 
-impl IrqCtx {
-    /// Carries out one (valid) command. Commands that trigger interrupts
-    /// sleep until they were handled.
-    pub(crate) fn execute(this: ArcBorrow<'_, Self>, cmd: crate::command::Command) -> Result {
-        use crate::command::Command;
-        match cmd {
-            Command::Start => Self::timer_start(this),
-            Command::Stop => this.timer_stop(),
-            Command::Wake => this.readers.notify_all(),
-            Command::PeriodUs(us) => Self::timer_set_period(this, us),
-            Command::IrqWork(n) => return Self::irq_work_trigger(this, n),
-            Command::Bottoms(mask) => this.set_bottoms(mask),
-            Command::Raise(n) => return this.with_edu(|edu| edu.raise(n)),
-            Command::Factorial(n) => return this.with_edu(|edu| edu.factorial(n).map(|_| ())),
-            Command::Misuse(case) => return Self::misuse(this, case),
-            Command::IrqsOff(us) => crate::compat::cpu::busy_wait_irqs_off(us),
-            Command::ResetLatency => this.latency.reset(),
-        }
-        Ok(())
-    }
-
-    /// Runs `f` on the first bound edu device, serialised with the other
-    /// commands on it; `ENODEV` if there is none or it is unbound
-    /// meanwhile. The device list is only locked to pick the device, so
-    /// statistics, probe and unbind of other devices never wait for `f`.
-    fn with_edu(&self, f: impl FnOnce(&Edu) -> Result) -> Result {
-        let edu = self
-            .edu
-            .lock()
-            .iter()
-            .flatten()
-            .next()
-            .cloned()
-            .ok_or(kernel::error::code::ENODEV)?;
-        edu.command(f)
-    }
-}
-
 /// Sleeps for at least `ms` milliseconds: `fsleep()`, on an hrtimer
 /// (`usleep_range()`) up to 20 ms, so never short of it on `ktime_get()`,
 /// where `msleep()`'s jiffies can be (a tick that lags and catches up in a

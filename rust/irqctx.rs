@@ -18,6 +18,7 @@ mod command;
 mod command_lock;
 mod compat;
 mod context;
+mod debugfs;
 mod device;
 mod event;
 mod file;
@@ -27,10 +28,9 @@ mod misuse;
 mod ratelimit;
 mod ring;
 mod sources;
-mod stats;
 
 use compat::{
-    debugfs,
+    debugfs::Dir,
     miscdevice::{MiscDeviceOptions, MiscDeviceRegistration},
     params, pci,
 };
@@ -51,7 +51,7 @@ module! {
 struct Registrations {
     _misc: Pin<KBox<MiscDeviceRegistration<IrqCtxFile>>>,
     _edu: Pin<KBox<pci::Registration<EduDriver>>>,
-    _debugfs: debugfs::Dir<IrqCtx>,
+    _debugfs: Dir<IrqCtx>,
 }
 
 /// The module: at unload nothing of it is open (files and debugfs files pin
@@ -89,11 +89,11 @@ impl kernel::Module for IrqCtxModule {
         let edu_irq = param_edu_irq()?;
         let dev = Arc::pin_init(IrqCtx::new(period_us)?, GFP_KERNEL)?;
 
-        let debugfs = debugfs::Dir::new(c_str!("irqctx"), dev.clone());
-        debugfs.create_file::<{ stats::STATS }>(c_str!("stats"));
-        debugfs.create_file::<{ misuse::MISUSE }>(c_str!("misuse"));
-        debugfs.create_file::<{ latency::LATENCY }>(c_str!("latency"));
-        debugfs.create_file::<{ latency::LATENCY_BUCKETS }>(c_str!("latency_buckets"));
+        let dir = Dir::new(c_str!("irqctx"), dev.clone());
+        dir.create_file::<{ debugfs::STATS }>(c_str!("stats"));
+        dir.create_file::<{ debugfs::MISUSE }>(c_str!("misuse"));
+        dir.create_file::<{ debugfs::LATENCY }>(c_str!("latency"));
+        dir.create_file::<{ debugfs::LATENCY_BUCKETS }>(c_str!("latency_buckets"));
         let edu = KBox::pin_init(
             pci::Registration::register(c_str!("irqctx"), (dev.clone(), edu_irq)),
             GFP_KERNEL,
@@ -115,7 +115,7 @@ impl kernel::Module for IrqCtxModule {
             regs: Some(Registrations {
                 _misc: misc,
                 _edu: edu,
-                _debugfs: debugfs,
+                _debugfs: dir,
             }),
             dev,
         })

@@ -16,12 +16,8 @@
 //! line to its return, on the CPU's own clock ([`local_ns`]). The `reset_latency` command
 //! empties them all.
 
-use crate::compat::debugfs::Show;
-use crate::device::IrqCtx;
 use crate::event::{Source, Stage};
-use crate::histogram::{bounds, Histogram};
-use crate::stats::Text;
-use core::fmt::Write;
+use crate::histogram::Histogram;
 use kernel::{alloc::flags::GFP_KERNEL, prelude::*};
 
 /// The raw scheduler clock in ns (`sched_clock()`: the TSC on x86, scaled).
@@ -35,7 +31,7 @@ pub(crate) fn local_ns() -> i64 {
 
 /// What a histogram measures.
 #[derive(Clone, Copy)]
-enum Metric {
+pub(crate) enum Metric {
     /// From the event (or the top half) to the stage's start.
     Delay,
     /// From a top half's first line to its return.
@@ -43,7 +39,7 @@ enum Metric {
 }
 
 impl Metric {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Metric::Delay => "delay",
             Metric::Cost => "cost",
@@ -85,7 +81,7 @@ impl Latency {
     }
 
     /// Every histogram with what it measures, in file order.
-    fn rows(&self) -> impl Iterator<Item = (Metric, Source, Stage, &Histogram)> {
+    pub(crate) fn rows(&self) -> impl Iterator<Item = (Metric, Source, Stage, &Histogram)> {
         let delays = Source::ALL.into_iter().flat_map(move |src| {
             Stage::ALL
                 .into_iter()
@@ -102,48 +98,5 @@ impl Latency {
         for h in Iterator::chain(self.delay.iter(), self.cost.iter()) {
             h.reset();
         }
-    }
-}
-
-/// The id of the `latency` file.
-pub(crate) const LATENCY: u64 = 2;
-/// The id of the `latency_buckets` file.
-pub(crate) const LATENCY_BUCKETS: u64 = 3;
-
-impl Show<LATENCY> for IrqCtx {
-    fn show(&self, out: &mut KVec<u8>) -> Result {
-        let mut w = Text(out);
-        for (metric, src, stage, h) in self.latency.rows() {
-            writeln!(
-                w,
-                "metric={} source={} stage={} {}",
-                metric.name(),
-                src.name(),
-                stage.name(),
-                h.summary()
-            )
-            .map_err(|_| ENOMEM)?;
-        }
-        Ok(())
-    }
-}
-
-impl Show<LATENCY_BUCKETS> for IrqCtx {
-    fn show(&self, out: &mut KVec<u8>) -> Result {
-        let mut w = Text(out);
-        for (metric, src, stage, h) in self.latency.rows() {
-            for (i, count) in h.counts().enumerate().filter(|(_, c)| *c > 0) {
-                let (lo, hi) = bounds(i);
-                writeln!(
-                    w,
-                    "metric={} source={} stage={} lo_ns={lo} hi_ns={hi} count={count}",
-                    metric.name(),
-                    src.name(),
-                    stage.name(),
-                )
-                .map_err(|_| ENOMEM)?;
-            }
-        }
-        Ok(())
     }
 }

@@ -18,7 +18,6 @@ use crate::bindings;
 use crate::compat::clock;
 use crate::compat::cpu::might_sleep;
 use crate::compat::{
-    debugfs::Show,
     irq_work::IrqWork,
     poll::{new_poll_condvar, PollCondVar},
 };
@@ -52,7 +51,7 @@ pub(crate) enum Where {
 }
 
 impl Where {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Where::ReadWrite => "read+write",
             Where::Hardirq => "hardirq",
@@ -284,7 +283,7 @@ pub(crate) fn find(name: &str) -> Option<usize> {
 }
 
 /// The `allow_misuse` module parameter.
-fn allowed() -> bool {
+pub(crate) fn allowed() -> bool {
     crate::compat::params::allow_misuse()
 }
 
@@ -509,42 +508,11 @@ impl IrqCtx {
     }
 }
 
-/// The id of the `misuse` debugfs file.
-pub(crate) const MISUSE: u64 = 1;
-
-impl Show<MISUSE> for IrqCtx {
-    fn show(&self, out: &mut KVec<u8>) -> Result {
-        let mut w = crate::stats::Text(out);
-        let mut fmt = || -> core::fmt::Result {
-            use core::fmt::Write;
-            writeln!(
-                w,
-                "Available misuse cases (write misuse=NAME to /dev/irqctx; allow_misuse={}):",
-                u8::from(allowed())
-            )?;
-            for c in &CASES {
-                writeln!(
-                    w,
-                    "{} context={} survives={} expect={}",
-                    c.name,
-                    c.context.name(),
-                    if c.survives { "yes" } else { "no" },
-                    c.expect
-                )?;
-                writeln!(w, "    wrong: {}", c.wrong)?;
-                writeln!(w, "    correct: {}", c.correct)?;
-            }
-            Ok(())
-        };
-        fmt().map_err(|_| ENOMEM)
-    }
-}
-
 /// Sleeps uninterruptibly for at least `us` microseconds, woken by an
 /// hrtimer that expires in hardirq context on every kernel
 /// (`HRTIMER_MODE_REL_HARD`).
 ///
-/// On PREEMPT_RT a timer-wheel or soft hrtimer expiry (what [`fsleep_us`]
+/// On PREEMPT_RT a timer-wheel or soft hrtimer expiry (what `fsleep()`
 /// and `msleep()` wait for) runs in the CPU's timer softirq thread, which
 /// needs the CPU's bottom-half lock: a sleeper that holds it (a sleep in a
 /// bottom half) would wait for its own wake-up forever, or not, depending on

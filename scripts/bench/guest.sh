@@ -32,6 +32,10 @@ load_stop() {
 
 # -- P1: cyclictest and irqctx's hrtimer, same period and priority -----------
 # Rounds alternate the two tools so that drift in the host's load hits both.
+# irqctx runs twice a round, its reader pinned to CPU 0: with the timer on
+# the reader's CPU (the reader starts it: the timer is pinned to the CPU
+# that starts it), and on the other one (started from CPU 1 first), where
+# the reader is woken across CPUs.
 for load in idle load; do
 	[ "$load" = load ] && load_start
 	r=1
@@ -40,11 +44,17 @@ for load in idle load; do
 		/usr/bin/cyclictest -m -p 90 -i 1000 -l "$LOOPS" -h 100000 -q \
 			--histfile="$OUT/p1-$load-$r-cyclictest.hist" >"$OUT/p1-$load-$r-cyclictest.txt" 2>&1 ||
 			die "cyclictest failed: $(cat "$OUT/p1-$load-$r-cyclictest.txt")"
-		$LAT read -p 90 -n "$LOOPS" -s hrtimer -c 'bh=none\nperiod_us=1000\nreset_latency\nstart' \
+		taskset -c 0 $LAT read -p 90 -n "$LOOPS" -s hrtimer \
+			-c 'bh=none\nperiod_us=1000\nreset_latency\nstart' \
 			-C stop -o "$OUT/p1-$load-$r-irqctx.hist" >"$OUT/p1-$load-$r-irqctx.txt" ||
 			die "irqctx_lat failed: $(cat "$OUT/p1-$load-$r-irqctx.txt")"
 		grep "^metric=delay source=hrtimer stage=top " "$DBG/latency_buckets" \
 			>"$OUT/p1-$load-$r-handler.buckets"
+		taskset -c 1 sh -c "printf 'bh=none\nperiod_us=1000\nstart\n' >/dev/irqctx" ||
+			die "starting the timer on CPU 1 failed"
+		taskset -c 0 $LAT read -p 90 -n "$LOOPS" -s hrtimer -C stop \
+			-o "$OUT/p1-$load-$r-other.hist" >"$OUT/p1-$load-$r-other.txt" ||
+			die "irqctx_lat failed: $(cat "$OUT/p1-$load-$r-other.txt")"
 		r=$((r + 1))
 	done
 	[ "$load" = load ] && load_stop

@@ -134,8 +134,9 @@ def main():
         f"{env['LOOPS']} loops per round, rounds alternating the tools")
     say(f"{'load':5} {'round':>5} | {'cyclictest p50/p99/max us':>26} | "
         f"{'irqctx read() p50/p99/max us':>29} | {'handler p50/p99 us':>18} | "
-        f"{'P1 p50':>6} {'P1 p99':>6}")
+        f"{'P1 p50':>6} {'P1 p99':>6} | {'other CPU p50/p99 us':>20} {'P1 p50':>6} {'P1 p99':>6}")
     p1 = {}
+    p1_other = {}
     for load in ("idle", "load"):
         cyc_all, irq_all, hnd_all = [], [], []
         for r in range(1, rounds + 1):
@@ -151,9 +152,13 @@ def main():
             irq_max = int(kv(read(guest, f"{base}-irqctx.txt")[0])["max_us"])
             r50, r99 = pct(irq, .5) / max(pct(cyc, .5), 1), pct(irq, .99) / max(pct(cyc, .99), 1)
             p1.setdefault(load, []).append((r50, r99))
+            oth = us_hist(read(guest, f"{base}-other.hist"))
+            o50, o99 = pct(oth, .5) / max(pct(cyc, .5), 1), pct(oth, .99) / max(pct(cyc, .99), 1)
+            p1_other.setdefault(load, []).append((o50, o99))
             say(f"{load:5} {r:>5} | {pct(cyc, .5):>8} {pct(cyc, .99):>8} {cyc_max:>8} | "
                 f"{pct(irq, .5):>9} {pct(irq, .99):>9} {irq_max:>9} | "
-                f"{fmt_us(pct(hnd, .5)):>8} {fmt_us(pct(hnd, .99)):>9} | {r50:6.2f} {r99:6.2f}")
+                f"{fmt_us(pct(hnd, .5)):>8} {fmt_us(pct(hnd, .99)):>9} | {r50:6.2f} {r99:6.2f} | "
+                f"{pct(oth, .5):>10} {pct(oth, .99):>9} {o50:6.2f} {o99:6.2f}")
             cyc_all.append(cyc)
             irq_all.append(irq)
             hnd_all.append(hnd)
@@ -163,6 +168,9 @@ def main():
     for load, ratios in p1.items():
         say(f"P1 ({load}) = irqctx read() / cyclictest: p50 {spread([r[0] for r in ratios])}, "
             f"p99 {spread([r[1] for r in ratios])} (median [min..max] of {len(ratios)} rounds)")
+    for load, ratios in p1_other.items():
+        say(f"P1 ({load}, reader on the other CPU) = irqctx read() / cyclictest: "
+            f"p50 {spread([r[0] for r in ratios])}, p99 {spread([r[1] for r in ratios])}")
     costs = [kv(l) for l in read(guest, "p1-readcost.txt")]
     if not costs:
         raise Missing("no read() cost figures")

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `/sys/kernel/debug/irqctx/stats`: counters and delays, one `key=value`
-//! line per item, e.g.
+//! The module's debugfs files, in `/sys/kernel/debug/irqctx/` (root only):
+//! views of the device's state, each a snapshot taken when the file is
+//! opened (`compat::debugfs`).
+//!
+//! `stats`: counters and delays, one `key=value` line per item, e.g.
 //!
 //! ```text
 //! source=hrtimer top=120
@@ -11,16 +14,21 @@
 //! hrtimer=running period_us=10000
 //! edu=bound device=0000:00:02.0 irq=24 mode=msi
 //! ```
+//!
+//! `misuse`: the misuse cases (`rust/misuse.rs`), which the host harness
+//! reads its patterns from. `latency` and `latency_buckets`: the latency
+//! histograms (`rust/latency.rs`), summarised and bucket by bucket.
 
 use crate::compat::debugfs::Show;
 use crate::device::IrqCtx;
 use crate::event::{Source, Stage};
+use crate::{histogram, misuse};
 use core::fmt::Write;
 use core::sync::atomic::Ordering;
 use kernel::{alloc::flags::GFP_KERNEL, prelude::*};
 
 /// `core::fmt::Write` into a `KVec<u8>`.
-pub(crate) struct Text<'a>(pub(crate) &'a mut KVec<u8>);
+struct Text<'a>(pub(crate) &'a mut KVec<u8>);
 
 impl Write for Text<'_> {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
@@ -92,5 +100,78 @@ impl Show<STATS> for IrqCtx {
             Ok(())
         };
         fmt().map_err(|_| ENOMEM)
+    }
+}
+
+/// The id of the `misuse` debugfs file.
+pub(crate) const MISUSE: u64 = 1;
+
+impl Show<MISUSE> for IrqCtx {
+    fn show(&self, out: &mut KVec<u8>) -> Result {
+        let mut w = Text(out);
+        let mut fmt = || -> core::fmt::Result {
+            writeln!(
+                w,
+                "Available misuse cases (write misuse=NAME to /dev/irqctx; allow_misuse={}):",
+                u8::from(misuse::allowed())
+            )?;
+            for c in &misuse::CASES {
+                writeln!(
+                    w,
+                    "{} context={} survives={} expect={}",
+                    c.name,
+                    c.context.name(),
+                    if c.survives { "yes" } else { "no" },
+                    c.expect
+                )?;
+                writeln!(w, "    wrong: {}", c.wrong)?;
+                writeln!(w, "    correct: {}", c.correct)?;
+            }
+            Ok(())
+        };
+        fmt().map_err(|_| ENOMEM)
+    }
+}
+
+/// The id of the `latency` file.
+pub(crate) const LATENCY: u64 = 2;
+/// The id of the `latency_buckets` file.
+pub(crate) const LATENCY_BUCKETS: u64 = 3;
+
+impl Show<LATENCY> for IrqCtx {
+    fn show(&self, out: &mut KVec<u8>) -> Result {
+        let mut w = Text(out);
+        for (metric, src, stage, h) in self.latency.rows() {
+            writeln!(
+                w,
+                "metric={} source={} stage={} {}",
+                metric.name(),
+                src.name(),
+                stage.name(),
+                h.summary()
+            )
+            .map_err(|_| ENOMEM)?;
+        }
+        Ok(())
+    }
+}
+
+impl Show<LATENCY_BUCKETS> for IrqCtx {
+    fn show(&self, out: &mut KVec<u8>) -> Result {
+        let mut w = Text(out);
+        for (metric, src, stage, h) in self.latency.rows() {
+            for (i, count) in h.counts().enumerate().filter(|(_, c)| *c > 0) {
+                let (lo, hi) = histogram::bounds(i);
+                writeln!(
+                    w,
+                    "metric={} source={} stage={} lo_ns={lo} hi_ns={hi} count={count}",
+                    metric.name(),
+                    src.name(),
+                    stage.name(),
+                )
+                .map_err(|_| ENOMEM)?;
+            }
+        }
+        Ok(())
     }
 }
