@@ -2,9 +2,11 @@
 
 //! A wait queue that blocking reads sleep on and `poll()` registers with.
 //!
-//! Upstream's `PollCondVar` wraps a `CondVar` that sleeps with a lock guard
-//! held; 6.12 keeps the guard's unlock hook private, so [`PollCondVar`] uses
-//! the C `wait_event_interruptible()` protocol instead: the condition is a
+//! Upstream's `kernel::sync::poll::PollCondVar` wraps a `CondVar`, whose
+//! waits take a lock guard (7.3 too); irqctx's readers and commands wait
+//! for conditions no one lock covers (an atomic counter, the ring under the
+//! irq-safe device lock), so this [`PollCondVar`] uses the C
+//! `wait_event_interruptible()` protocol instead: the condition is a
 //! closure that takes whatever lock it needs, evaluated after the task is on
 //! the queue, so a wake-up between the check and `schedule()` is never lost.
 //! [`PollCondVar::notify_all`] may be called from any context, including
