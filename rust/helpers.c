@@ -87,6 +87,7 @@ void irqctx_init_irq_work(struct irq_work *work, void (*func)(struct irq_work *)
 }
 
 const char *irqctx_pci_name(const struct pci_dev *pdev) { return pci_name(pdev); }
+u64 irqctx_pci_resource_len(const struct pci_dev *pdev, int bar) { return pci_resource_len(pdev, bar); }
 u64 irqctx_pci_location(const struct pci_dev *pdev)
 {
 	return (u64)pci_domain_nr(pdev->bus) << 16 | pdev->bus->number << 8 | pdev->devfn;

@@ -37,6 +37,7 @@ struct irq_work;
 struct pci_dev;
 void irqctx_init_irq_work(struct irq_work *work, void (*func)(struct irq_work *));
 const char *irqctx_pci_name(const struct pci_dev *pdev);
+u64 irqctx_pci_resource_len(const struct pci_dev *pdev, int bar);
 /* Domain, bus and devfn, as (domain << 16 | bus << 8 | devfn). */
 u64 irqctx_pci_location(const struct pci_dev *pdev);
 void *irqctx_pci_get_drvdata(struct pci_dev *pdev);

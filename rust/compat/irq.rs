@@ -10,6 +10,7 @@
 //! C header: [`include/linux/interrupt.h`](srctree/include/linux/interrupt.h)
 
 use crate::bindings;
+use crate::compat::pci::IrqVectors;
 use core::marker::PhantomPinned;
 use kernel::{error::to_result, prelude::*};
 
@@ -47,38 +48,49 @@ pub(crate) trait ThreadedHandler: Send + Sync + 'static {
     fn handle_threaded(&self) -> IrqReturn;
 }
 
-/// Request flags.
-pub(crate) mod flags {
+/// Request flags (`IRQF_*`): only the ones irqctx's devices may use.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Flags(kernel::ffi::c_ulong);
+
+impl Flags {
+    /// None: a line of the device's own (MSI).
+    pub(crate) const NONE: Flags = Flags(0);
     /// The line may be shared with other devices (legacy INTx).
-    pub(crate) const SHARED: u64 = crate::bindings::IRQF_SHARED as u64;
+    pub(crate) const SHARED: Flags = Flags(bindings::IRQF_SHARED as kernel::ffi::c_ulong);
 }
 
-/// A requested interrupt line.
+/// A requested interrupt line of a PCI device.
+///
+/// It owns the device's interrupt vectors its line number comes from (there
+/// is no raw number to get wrong), frees the line in `drop`, waiting for
+/// running handlers, and only then the vectors and the handler.
 ///
 /// # Invariants
 ///
-/// `irq` is requested with `&handler` as cookie until `drop`.
+/// `vectors.irq()` is requested with `&handler` as cookie until `drop`.
 #[pin_data(PinnedDrop)]
 pub(crate) struct ThreadedRegistration<T: ThreadedHandler> {
-    irq: u32,
+    vectors: IrqVectors,
     handler: T,
     #[pin]
     _pin: PhantomPinned,
 }
 
 impl<T: ThreadedHandler> ThreadedRegistration<T> {
-    /// Requests `irq` with `flags`, shown as `name` in `/proc/interrupts`.
+    /// Requests the line of `vectors` with `flags`, shown as `name` in
+    /// `/proc/interrupts`.
     pub(crate) fn register(
-        irq: u32,
-        flags: u64,
+        vectors: IrqVectors,
+        flags: Flags,
         name: &'static CStr,
         handler: T,
     ) -> impl PinInit<Self, Error> {
         // SAFETY: On success all fields are initialised and the cookie points
-        // to the pinned `handler`; on failure `handler` is dropped here.
+        // to the pinned `handler`; on failure both are dropped here.
         unsafe {
             pin_init::pin_init_from_closure(move |slot: *mut Self| {
-                core::ptr::addr_of_mut!((*slot).irq).write(irq);
+                let irq = vectors.irq();
+                core::ptr::addr_of_mut!((*slot).vectors).write(vectors);
                 let cookie = core::ptr::addr_of_mut!((*slot).handler);
                 cookie.write(handler);
                 // INVARIANT: Requested with the pinned handler as cookie.
@@ -86,12 +98,13 @@ impl<T: ThreadedHandler> ThreadedRegistration<T> {
                     irq,
                     Some(Self::handle_trampoline),
                     Some(Self::thread_trampoline),
-                    flags as kernel::ffi::c_ulong,
+                    flags.0,
                     name.as_char_ptr(),
                     cookie.cast(),
                 ));
                 if ret.is_err() {
                     core::ptr::drop_in_place(cookie);
+                    core::ptr::drop_in_place(core::ptr::addr_of_mut!((*slot).vectors));
                 }
                 ret
             })
@@ -100,7 +113,7 @@ impl<T: ThreadedHandler> ThreadedRegistration<T> {
 
     /// The Linux interrupt number.
     pub(crate) fn irq(&self) -> u32 {
-        self.irq
+        self.vectors.irq()
     }
 
     /// The handler data.
@@ -147,7 +160,8 @@ impl<T: ThreadedHandler> PinnedDrop for ThreadedRegistration<T> {
     fn drop(self: Pin<&mut Self>) {
         let cookie = core::ptr::from_ref(&self.handler).cast_mut().cast();
         // SAFETY: Requested with this cookie (type invariant). `free_irq()`
-        // waits for running handlers, after which `handler` may be dropped.
-        unsafe { bindings::free_irq(self.irq, cookie) };
+        // waits for running handlers, after which `handler` may be dropped,
+        // and the vectors freed (the fields drop after this).
+        unsafe { bindings::free_irq(self.vectors.irq(), cookie) };
     }
 }

@@ -36,6 +36,15 @@ pub(crate) struct PciAddr {
     pub(crate) devfn: u8,
 }
 
+/// `EINVAL` unless `bar` is the index of a standard BAR (0 to 5).
+fn bar_index(bar: i32) -> Result {
+    if (0..bindings::PCI_STD_NUM_BARS as i32).contains(&bar) {
+        Ok(())
+    } else {
+        Err(EINVAL)
+    }
+}
+
 /// A reference to a PCI device, handed to [`Driver::probe`].
 ///
 /// # Invariants
@@ -97,9 +106,12 @@ impl Device {
         Ok(EnabledDevice(self.clone()))
     }
 
-    /// Claims BAR `bar` (`pci_request_region()`), released on drop.
+    /// Claims BAR `bar` (`pci_request_region()`), released on drop;
+    /// `EINVAL` for an index that is not a BAR's.
     pub(crate) fn request_region(&self, bar: i32, name: &'static CStr) -> Result<Region> {
-        // SAFETY: The device is valid; `name` lives forever.
+        bar_index(bar)?;
+        // SAFETY: The device is valid, `bar` a BAR index; `name` lives
+        // forever.
         to_result(unsafe { bindings::pci_request_region(self.pdev, bar, name.as_char_ptr()) })?;
         Ok(Region {
             dev: self.clone(),
@@ -107,14 +119,22 @@ impl Device {
         })
     }
 
-    /// Maps the first `len` bytes of BAR `bar`, unmapped on drop.
+    /// Maps the first `len` bytes of BAR `bar`, unmapped on drop. `EINVAL`
+    /// for an index that is not a BAR's, or a BAR shorter than `len`:
+    /// `pci_iomap()` maps at most the BAR, whatever length it is asked for.
     pub(crate) fn iomap(&self, bar: i32, len: usize) -> Result<IoMem> {
-        // SAFETY: The device is valid (type invariant).
+        bar_index(bar)?;
+        // SAFETY: The device is valid (type invariant), `bar` a BAR index.
+        let bar_len = unsafe { bindings::irqctx_pci_resource_len(self.pdev, bar) };
+        if len == 0 || (bar_len as usize) < len {
+            return Err(EINVAL);
+        }
+        // SAFETY: The device is valid (type invariant), `bar` a BAR index.
         let addr = unsafe { bindings::pci_iomap(self.pdev, bar, len as kernel::ffi::c_ulong) };
         if addr.is_null() {
             return Err(ENOMEM);
         }
-        // INVARIANT: `addr` maps `len` bytes (`pci_iomap()` fails otherwise).
+        // INVARIANT: `addr` maps `min(len, bar_len)` = `len` bytes.
         Ok(IoMem {
             dev: self.clone(),
             addr,

@@ -26,8 +26,8 @@ use crate::bindings;
 use crate::command_lock::{new_command_lock, CommandLock};
 use crate::compat::clock;
 use crate::compat::{
-    irq::{flags, IrqReturn, ThreadedHandler, ThreadedIrqReturn, ThreadedRegistration},
-    pci::{self, Device, DeviceId, EnabledDevice, IdTable, IoMem, IrqVectors, PciAddr, Region},
+    irq::{Flags, IrqReturn, ThreadedHandler, ThreadedIrqReturn, ThreadedRegistration},
+    pci::{self, Device, DeviceId, EnabledDevice, IdTable, IoMem, PciAddr, Region},
     poll::{new_poll_condvar, PollCondVar},
 };
 use crate::context::Context;
@@ -371,7 +371,6 @@ pub(crate) struct EduBinding {
     ctx: Arc<IrqCtx>,
     #[pin]
     irq: ThreadedRegistration<Arc<Edu>>,
-    _vectors: IrqVectors,
     _region: Region,
     _enabled: EnabledDevice,
     /// Not named `slot`: see [`Edu::slot_index`].
@@ -382,8 +381,9 @@ pub(crate) struct EduBinding {
 impl PinnedDrop for EduBinding {
     fn drop(self: Pin<&mut Self>) {
         // Unpublish, stop commands (waiting for the one in progress), then
-        // the fields drop in order: free_irq, vectors, region, device, and
-        // last the slot (its lane), which no handler can use any more.
+        // the fields drop in order: the registration (free_irq, then the
+        // vectors), region, device, and last the slot (its lane), which no
+        // handler can use any more.
         let this = self.irq.handler();
         let edu = self.ctx.edu.lock()[self.edu_slot.index].take();
         drop(edu);
@@ -469,15 +469,14 @@ impl pci::Driver for EduDriver {
             GFP_KERNEL,
         )?;
         let irq_flags = match mode {
-            IrqMode::Msi => 0,
-            IrqMode::Intx => flags::SHARED,
+            IrqMode::Msi => Flags::NONE,
+            IrqMode::Intx => Flags::SHARED,
         };
         let handler = edu.clone();
         let binding = KBox::pin_init(
             try_pin_init!(EduBinding {
                 ctx: ctx.clone(),
-                irq <- ThreadedRegistration::register(irq, irq_flags, c_str!("irqctx"), handler),
-                _vectors: vectors,
+                irq <- ThreadedRegistration::register(vectors, irq_flags, c_str!("irqctx"), handler),
                 _region: region,
                 _enabled: enabled,
                 edu_slot,
