@@ -9,6 +9,7 @@
 #include <linux/hardirq.h>
 #include <linux/irq_work.h>
 #include <linux/irqflags.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
@@ -21,7 +22,6 @@
 #include <linux/smp.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
-#include <linux/version.h>
 
 #include "helpers.h"
 

@@ -22,6 +22,7 @@
 #include <linux/hrtimer.h>
 #include <linux/kernel.h>
 #include <linux/math64.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
@@ -29,6 +30,7 @@
 #include <linux/seq_file.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
+#include <linux/uaccess.h>
 #include <linux/wait.h>
 
 static unsigned long period_us = 1000;
@@ -153,12 +155,26 @@ static struct {
 	struct dentry *dir;
 } twin;
 
+/* rust/helpers.c: irqctx_irq_stack_top(), the interrupt stack's top. */
+static unsigned long irq_stack_top(unsigned long sp, unsigned long task)
+{
+	unsigned long top, saved;
+
+	for (top = PAGE_ALIGN(sp + 1); top - sp <= IRQ_STACK_SIZE; top += PAGE_SIZE) {
+		if (copy_from_kernel_nofault(&saved, (void *)(top - sizeof(saved)), sizeof(saved)))
+			return 0;
+		if (saved >= task && saved < task + THREAD_SIZE)
+			return top;
+	}
+	return 0;
+}
+
 /* rust/context.rs: Context::capture() and Stack::current(). */
 static void context_capture(struct context *c)
 {
 	unsigned long sp = current_stack_pointer;
 	unsigned long task = (unsigned long)task_stack_page(current);
-	unsigned long irq_top = (unsigned long)this_cpu_read(pcpu_hot.hardirq_stack_ptr) + 8;
+	unsigned long irq_top = 0;
 
 	c->cpu = raw_smp_processor_id();
 	c->preempt_count = preempt_count();
@@ -171,7 +187,7 @@ static void context_capture(struct context *c)
 	if (sp >= task && sp < task + THREAD_SIZE) {
 		c->stack = 1;
 		c->stack_used = task + THREAD_SIZE - sp;
-	} else if (sp >= irq_top - IRQ_STACK_SIZE && sp < irq_top) {
+	} else if ((irq_top = irq_stack_top(sp, task)) && sp >= irq_top - IRQ_STACK_SIZE) {
 		c->stack = 2;
 		c->stack_used = irq_top - sp;
 	} else {
@@ -240,9 +256,8 @@ static int __init twin_init(void)
 	twin.next_seq = 1;
 	twin.dir = debugfs_create_dir("irqctx_twin", NULL);
 	debugfs_create_file("latency", 0444, twin.dir, NULL, &latency_fops);
-	hrtimer_init(&twin.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
-	twin.timer.function = twin_fn;
-	hrtimer_start(&twin.timer, ns_to_ktime(period_us * NSEC_PER_USEC), HRTIMER_MODE_REL);
+	hrtimer_setup(&twin.timer, twin_fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED);
+	hrtimer_start(&twin.timer, ns_to_ktime(period_us * NSEC_PER_USEC), HRTIMER_MODE_REL_PINNED);
 	pr_info("irqctx_twin: %s handler every %lu us\n", empty ? "empty" : "C twin", period_us);
 	return 0;
 }
