@@ -175,6 +175,16 @@ run_quiet() {
 	fi
 }
 
+# copy_module_sources DIR: DIR made anew with a copy of the module's sources
+# (Kbuild and rust/), without any build products, to build elsewhere.
+copy_module_sources() {
+	rm -rf "$1"
+	mkdir -p "$1"
+	tar -C "$IRQCTX_TOP" -c --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
+		--exclude='*.mod.c' --exclude='.*.cmd' --exclude='.*.d' --exclude='*.rmeta' \
+		--exclude='bindings_generated.rs' Kbuild rust | tar -x -C "$1"
+}
+
 # module_for VARIANT: build irqctx.ko for the VARIANT kernel and print its
 # path. The default kernel's builds in the clone, as `make` does; another
 # variant's in out/VARIANT/module, a fresh copy of the sources (the clone's
@@ -188,11 +198,7 @@ module_for() {
 		return
 	fi
 	dir=$IRQCTX_TOP/out/$variant/module
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	tar -C "$IRQCTX_TOP" -c --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
-		--exclude='*.mod.c' --exclude='.*.cmd' --exclude='.*.d' --exclude='*.rmeta' \
-		--exclude='bindings_generated.rs' Kbuild rust | tar -x -C "$dir"
+	copy_module_sources "$dir"
 	"$IRQCTX_TOP/scripts/kmake.sh" -s -C "$(kernel_build_dir "$variant")" M="$dir" modules >&2
 	echo "$dir/irqctx.ko"
 }

@@ -34,11 +34,7 @@ for file in "$@"; do
 	name=$(basename "$file" .rs)
 	expect=$(sed -n 's|^//! expect: *||p' "$file")
 	dir=out/ui/$name
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	tar -c --exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c' \
-		--exclude='.*.cmd' --exclude='.*.d' --exclude='*.rmeta' \
-		--exclude='bindings_generated.rs' Kbuild rust | tar -x -C "$dir"
+	copy_module_sources "$dir"
 	cp "$file" "$dir/rust/ui_case.rs"
 	printf '\n#[allow(dead_code)]\nmod ui_case;\n' >>"$dir/rust/irqctx.rs"
 	log="out/ui/$name.log"
