@@ -45,8 +45,7 @@ pub(crate) enum Stack {
     Task,
     /// The CPU's interrupt stack (x86_64, `IRQ_STACK_SIZE`), where hardirqs
     /// and the softirqs run at their exit execute; found from the stack
-    /// pointer it saved at its top (`irqctx_irq_stack_top()` in
-    /// `helpers.c`).
+    /// pointer it saved at its top (`rust/irq_stack.h`).
     Irq,
     /// Neither (an exception stack), or not known on this architecture.
     #[default]

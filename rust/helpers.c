@@ -3,13 +3,12 @@
  * One-line wrappers for what bindgen cannot see (static inlines, macros),
  * the module parameters, which 7.3's Rust `module!` cannot declare in sysfs
  * (rust/compat/params.rs), and the interrupt stack's top, which no exported
- * symbol gives (irqctx_irq_stack_top()). All other logic is in the Rust
+ * symbol gives (rust/irq_stack.h). All other logic is in the Rust
  * code.
  */
 #include <linux/hardirq.h>
 #include <linux/irq_work.h>
 #include <linux/irqflags.h>
-#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
@@ -21,9 +20,9 @@
 #include <linux/seqlock.h>
 #include <linux/smp.h>
 #include <linux/string.h>
-#include <linux/uaccess.h>
 
 #include "helpers.h"
+#include "irq_stack.h"
 
 struct module *irqctx_this_module(void) { return THIS_MODULE; }
 
@@ -46,31 +45,8 @@ void irqctx_current_comm(char comm[TASK_COMM_LEN]) { memcpy(comm, current->comm,
 unsigned long irqctx_stack_pointer(void) { return current_stack_pointer; }
 unsigned long irqctx_task_stack(void) { return (unsigned long)task_stack_page(current); }
 unsigned long irqctx_thread_size(void) { return THREAD_SIZE; }
-/*
- * x86_64 runs hardirqs, and the softirqs run at their exit, on a per-CPU
- * interrupt stack of IRQ_STACK_SIZE bytes. Its top (hardirq_stack_ptr + 8)
- * is a per-CPU variable that modules cannot read since 6.15, so the stack is
- * found from how call_on_stack() enters it: the top is page-aligned and its
- * last word holds the stack pointer of the code it interrupted, which is on
- * current's task stack. The first page boundary above sp whose last word
- * holds such a pointer is the top; a guess is read without faulting. Returns
- * 0 where there is no such stack (another architecture) or none is found.
- */
-unsigned long irqctx_irq_stack_top(unsigned long sp)
-{
-#ifdef CONFIG_X86_64
-	unsigned long task = (unsigned long)task_stack_page(current);
-	unsigned long top, saved;
-
-	for (top = PAGE_ALIGN(sp + 1); top - sp <= IRQ_STACK_SIZE; top += PAGE_SIZE) {
-		if (copy_from_kernel_nofault(&saved, (void *)(top - sizeof(saved)), sizeof(saved)))
-			return 0;
-		if (saved >= task && saved < task + THREAD_SIZE)
-			return top;
-	}
-#endif
-	return 0;
-}
+/* The interrupt stack's top, as irq_stack.h finds it (0: none). */
+unsigned long irqctx_irq_stack_top(unsigned long sp) { return irqctx_find_irq_stack_top(sp); }
 
 unsigned long irqctx_irq_stack_size(void)
 {

@@ -2,7 +2,7 @@
 /*
  * One-line wrappers around the static inlines and macros the Rust code
  * needs, as upstream's rust/helpers/ does, and one lookup no exported symbol
- * answers (the interrupt stack's top, irqctx_irq_stack_top()).
+ * answers (the interrupt stack's top, rust/irq_stack.h).
  */
 #ifndef IRQCTX_HELPERS_H
 #define IRQCTX_HELPERS_H

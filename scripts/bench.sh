@@ -46,7 +46,7 @@ rm -rf "$out"
 mkdir -p "$out/twin"
 
 log "bench: building the C twin and the guest tools"
-cp scripts/bench/twin/Kbuild scripts/bench/twin/irqctx_twin.c "$out/twin/"
+cp scripts/bench/twin/Kbuild scripts/bench/twin/irqctx_twin.c rust/irq_stack.h "$out/twin/"
 scripts/kmake.sh -s -C "$(kernel_build_dir "$variant")" M="$out/twin" modules >&2
 cc -static -O2 -Wall -Wextra -Werror -o "$out/irqctx_lat" scripts/bench/irqctx_lat.c
 

@@ -90,7 +90,7 @@ pub(crate) fn task_stack() -> (usize, usize) {
 }
 
 /// This CPU's interrupt stack, if `sp` is on it: its top and size
-/// (`irqctx_irq_stack_top()` in `helpers.c` says how it is found).
+/// (`rust/irq_stack.h` says how it is found).
 pub(crate) fn irq_stack(sp: usize) -> Option<(usize, usize)> {
     // SAFETY: Reads this CPU's stack without faulting (a guess that is not
     // mapped reads as no stack), and returns a constant.

@@ -22,7 +22,6 @@
 #include <linux/hrtimer.h>
 #include <linux/kernel.h>
 #include <linux/math64.h>
-#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
@@ -30,8 +29,9 @@
 #include <linux/seq_file.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
-#include <linux/uaccess.h>
 #include <linux/wait.h>
+
+#include "irq_stack.h"
 
 static unsigned long period_us = 1000;
 module_param(period_us, ulong, 0444);
@@ -155,20 +155,6 @@ static struct {
 	struct dentry *dir;
 } twin;
 
-/* rust/helpers.c: irqctx_irq_stack_top(), the interrupt stack's top. */
-static unsigned long irq_stack_top(unsigned long sp, unsigned long task)
-{
-	unsigned long top, saved;
-
-	for (top = PAGE_ALIGN(sp + 1); top - sp <= IRQ_STACK_SIZE; top += PAGE_SIZE) {
-		if (copy_from_kernel_nofault(&saved, (void *)(top - sizeof(saved)), sizeof(saved)))
-			return 0;
-		if (saved >= task && saved < task + THREAD_SIZE)
-			return top;
-	}
-	return 0;
-}
-
 /* rust/context.rs: Context::capture() and Stack::current(). */
 static void context_capture(struct context *c)
 {
@@ -187,7 +173,7 @@ static void context_capture(struct context *c)
 	if (sp >= task && sp < task + THREAD_SIZE) {
 		c->stack = 1;
 		c->stack_used = task + THREAD_SIZE - sp;
-	} else if ((irq_top = irq_stack_top(sp, task)) && sp >= irq_top - IRQ_STACK_SIZE) {
+	} else if ((irq_top = irqctx_find_irq_stack_top(sp)) && sp >= irq_top - IRQ_STACK_SIZE) {
 		c->stack = 2;
 		c->stack_used = irq_top - sp;
 	} else {
