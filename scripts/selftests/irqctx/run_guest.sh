@@ -21,24 +21,27 @@ if [ -w "$KMEMLEAK" ] && kmemleak_scan "$(uptime_s)" 2>/dev/null; then
 	echo clear >"$KMEMLEAK"
 fi
 
-# KCSAN (the kcsan kernel): three data races of the core kernel's own, which
+# KCSAN (the kcsan kernel): four data races of the core kernel's own, which
 # irqctx has no part in, are filtered out, so that a report is about the
 # module's paths: do_nanosleep() reads the hrtimer sleeper's task with a
 # plain load while hrtimer_wakeup() clears it from the timer interrupt (the
 # tests' usleep calls provoke it); vmstat's need_update() scans the other
 # CPUs' per-CPU counter deltas with memchr_inv() while those CPUs update them
 # with this_cpu operations ("race at unknown origin" in memchr_inv, a byte of
-# per-CPU memory changing); and wq_worker_running() copies its task's
+# per-CPU memory changing); wq_worker_running() copies its task's
 # se.sum_exec_runtime (a CPU-hog heuristic's start time) with a plain load
 # while the scheduler tick on the same CPU, in uninstrumented kernel/sched,
 # advances it ("race at unknown origin" at wq_worker_running+0x90 in this
-# kernel; the workqueue tests wake workers often). irqctx calls none of them.
+# kernel; the workqueue tests wake workers often); and load_elf_binary() sets
+# PF_RANDOMIZE with a plain "current->flags |=" while RCU's softirq on the
+# same CPU tests the flags word for PF_VCPU (every exec can meet it; once in
+# about ten kcsan runs). irqctx calls none of them.
 KCSAN_CTL=/sys/kernel/debug/kcsan
 if [ -w "$KCSAN_CTL" ]; then
-	for f in do_nanosleep memchr_inv wq_worker_running; do
+	for f in do_nanosleep memchr_inv wq_worker_running load_elf_binary; do
 		echo "!$f" >"$KCSAN_CTL"
 	done
-	echo "# kcsan: reports in do_nanosleep(), memchr_inv() and wq_worker_running() filtered (the core kernel's races)"
+	echo "# kcsan: reports in do_nanosleep(), memchr_inv(), wq_worker_running() and load_elf_binary() filtered (the core kernel's races)"
 fi
 
 timeout=$(sed -n 's/^timeout=//p' "$IRQCTX_DIR/settings")
