@@ -9,15 +9,17 @@
 //! | [`poll`]       | a condition-based `kernel::sync::poll::PollCondVar` wait (7.3's waits need a lock guard) |
 //! | [`workqueue`]  | `kernel::workqueue` with `cancel_work_sync()`                 |
 //! | [`irq_work`]   | a `kernel::irq_work` (none upstream)                          |
-//! | [`irq`]        | the port to `kernel::irq::ThreadedRegistration` with `pci` (next) |
-//! | [`pci`]        | the port to `kernel::pci::Driver`, `Bar` and `Devres` (next)  |
+//! | [`irq`]        | a safe `kernel::irq::ThreadedRegistration::new()` for `'static` handlers, owning its PCI vectors |
+//! | [`pci`]        | `kernel::pci` with `pci_disable_device()`, the domain, any vendor's ID entry, and probe data |
 //! | [`debugfs`]    | `kernel::debugfs` with an owner in its `file_operations` (7.3's have none: an open file does not pin the module, and closing it after `rmmod` reads freed `file_operations`) |
 //! | [`clock`]      | a public `Instant::as_nanos()`, `sched_clock()`, `jiffies`    |
 //! | [`cpu`]        | context predicates, `current`'s name and switches, stacks     |
 //! | [`params`]     | `module!` parameters in sysfs, and string ones                |
 //!
 //! Gone to upstream with the move to 7.3: `spinlock_irq` (`kernel::sync::SpinLockIrq`),
-//! `hrtimer` (`kernel::time::hrtimer`), `delay` (`kernel::time::delay::fsleep`).
+//! `hrtimer` (`kernel::time::hrtimer`), `delay` (`kernel::time::delay::fsleep`), and
+//! most of `pci` and `irq` (`kernel::pci::{Driver, Bar, IrqVectorRegistration}`,
+//! `kernel::devres::Devres`, `kernel::irq::ThreadedRegistration`).
 
 pub(crate) mod clock;
 pub(crate) mod cpu;

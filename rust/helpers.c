@@ -62,15 +62,10 @@ void irqctx_init_irq_work(struct irq_work *work, void (*func)(struct irq_work *)
 	init_irq_work(work, func);
 }
 
-const char *irqctx_pci_name(const struct pci_dev *pdev) { return pci_name(pdev); }
-u64 irqctx_pci_resource_len(const struct pci_dev *pdev, int bar) { return pci_resource_len(pdev, bar); }
 u64 irqctx_pci_location(const struct pci_dev *pdev)
 {
 	return (u64)pci_domain_nr(pdev->bus) << 16 | pdev->bus->number << 8 | pdev->devfn;
 }
-void *irqctx_pci_get_drvdata(struct pci_dev *pdev) { return pci_get_drvdata(pdev); }
-struct pci_driver *irqctx_pci_driver_of(struct pci_dev *pdev) { return pdev->driver; }
-void irqctx_pci_set_drvdata(struct pci_dev *pdev, void *data) { pci_set_drvdata(pdev, data); }
 
 unsigned long irqctx_local_irq_save(void)
 {

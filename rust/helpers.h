@@ -36,13 +36,8 @@ unsigned long irqctx_irq_stack_size(void);
 struct irq_work;
 struct pci_dev;
 void irqctx_init_irq_work(struct irq_work *work, void (*func)(struct irq_work *));
-const char *irqctx_pci_name(const struct pci_dev *pdev);
-u64 irqctx_pci_resource_len(const struct pci_dev *pdev, int bar);
 /* Domain, bus and devfn, as (domain << 16 | bus << 8 | devfn). */
 u64 irqctx_pci_location(const struct pci_dev *pdev);
-void *irqctx_pci_get_drvdata(struct pci_dev *pdev);
-struct pci_driver *irqctx_pci_driver_of(struct pci_dev *pdev);
-void irqctx_pci_set_drvdata(struct pci_dev *pdev, void *data);
 
 unsigned long irqctx_local_irq_save(void);
 void irqctx_local_irq_restore(unsigned long flags);

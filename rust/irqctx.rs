@@ -32,11 +32,11 @@ mod sources;
 use compat::{
     debugfs::Dir,
     miscdevice::{MiscDeviceOptions, MiscDeviceRegistration},
-    params, pci,
+    params,
 };
 use device::IrqCtx;
 use file::IrqCtxFile;
-use sources::edu::{EduDriver, IrqMode};
+use sources::edu::{EduRegistration, IrqMode};
 
 module! {
     type: IrqCtxModule,
@@ -50,7 +50,7 @@ module! {
 /// no edu device, no debugfs.
 struct Registrations {
     _misc: Pin<KBox<MiscDeviceRegistration<IrqCtxFile>>>,
-    _edu: Pin<KBox<pci::Registration<EduDriver>>>,
+    _edu: Pin<KBox<EduRegistration>>,
     _debugfs: Dir<IrqCtx>,
 }
 
@@ -76,7 +76,7 @@ fn param_edu_irq() -> Result<IrqMode> {
 }
 
 impl kernel::Module for IrqCtxModule {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
+    fn init(module: &'static ThisModule) -> Result<Self> {
         let period_us = params::period_us();
         if !(command::MIN_PERIOD_US..=command::MAX_PERIOD_US).contains(&period_us) {
             pr_err!(
@@ -95,7 +95,7 @@ impl kernel::Module for IrqCtxModule {
         dir.create_file::<{ debugfs::LATENCY }>(c_str!("latency"));
         dir.create_file::<{ debugfs::LATENCY_BUCKETS }>(c_str!("latency_buckets"));
         let edu = KBox::pin_init(
-            pci::Registration::register(c_str!("irqctx"), (dev.clone(), edu_irq)),
+            EduRegistration::new(dev.clone(), edu_irq, module),
             GFP_KERNEL,
         )?;
         if dev.edu.lock().iter().all(Option::is_none) {

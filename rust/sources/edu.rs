@@ -26,8 +26,8 @@ use crate::bindings;
 use crate::command_lock::{new_command_lock, CommandLock};
 use crate::compat::clock;
 use crate::compat::{
-    irq::{Flags, IrqReturn, ThreadedHandler, ThreadedIrqReturn, ThreadedRegistration},
-    pci::{self, Device, DeviceId, EnabledDevice, IdTable, IoMem, PciAddr, Region},
+    irq::ThreadedIrq,
+    pci::{device_id, location, probe_context, Enabled, PciAddr},
     poll::{new_poll_condvar, PollCondVar},
 };
 use crate::context::Context;
@@ -37,10 +37,14 @@ use crate::latency::local_ns;
 use core::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
 use kernel::{
     alloc::flags::GFP_KERNEL,
-    c_str,
+    device::Core,
+    driver,
     error::code::{EINTR, EINVAL, ENODEV, ENOSPC, ERESTARTSYS},
+    io::Io,
+    irq::{Flags, IrqRequest, IrqReturn, ThreadedHandler, ThreadedIrqReturn},
+    pci::{self, Bar, DevresBar, IrqType, IrqTypes},
     prelude::*,
-    sync::Arc,
+    sync::{aref::ARef, Arc},
     time::msecs_to_jiffies,
 };
 
@@ -70,8 +74,11 @@ const STATUS_IRQ_ON_DONE: u32 = 0x80;
 const FACT_IRQ: u32 = 0x0000_0001;
 /// The value this driver writes to the raise register.
 pub(crate) const RAISE_IRQ: u32 = 0x0001_0000;
-/// Bytes of BAR 0 mapped: the registers.
+/// Bytes of BAR 0 the registers take: a shorter BAR is refused at probe,
+/// and each access is checked against it at compile time.
 const MMIO_LEN: usize = 0x100;
+/// BAR 0, the registers.
+type Regs<'a> = Bar<'a, MMIO_LEN>;
 /// Largest factorial argument whose result fits the 32-bit register.
 pub(crate) const MAX_FACTORIAL: u32 = 12;
 /// How long a command waits for its interrupt.
@@ -107,9 +114,10 @@ impl IrqMode {
 /// A bound edu device: what the interrupt handler and the commands use.
 #[pin_data]
 pub(crate) struct Edu {
-    bar: IoMem,
+    /// The registers, revoked when the device is unbound.
+    bar: DevresBar<MMIO_LEN>,
     ctx: Arc<IrqCtx>,
-    dev: Device,
+    dev: ARef<pci::Device>,
     /// Where the device sits, for its records' `dev=`.
     addr: PciAddr,
     /// Its slot in [`IrqCtx::edu`]: its top halves' lane. (Not named
@@ -146,10 +154,16 @@ impl Edu {
         writeln!(
             out,
             "edu=bound device={} irq={} mode={}",
-            self.dev.name().to_str().unwrap_or("?"),
+            self.dev.as_ref().name().to_str().unwrap_or("?"),
             self.irq,
             self.mode.name()
         )
+    }
+
+    /// Runs `f` on the registers; `ENODEV` once the device is unbound (the
+    /// mapping is revoked).
+    fn regs<R>(&self, f: impl FnOnce(&Regs<'_>) -> R) -> Result<R> {
+        self.bar.try_access().map(|bar| f(&bar)).ok_or(ENODEV)
     }
 
     fn wait_done(&self, mut cond: impl FnMut() -> bool) -> Result {
@@ -194,17 +208,15 @@ impl Edu {
     fn quiet(&self) {
         // No completion interrupt for a computation still running, and
         // wait (bounded) until none is...
-        let _ = self.bar.write32(0, reg::STATUS);
+        let _ = self.regs(|r| r.write32(0, reg::STATUS));
         for _ in 0..IRQ_TIMEOUT_MS {
-            match self.bar.read32(reg::STATUS) {
+            match self.regs(|r| r.read32(reg::STATUS)) {
                 Ok(status) if status & STATUS_COMPUTING != 0 => crate::device::sleep_ms(1),
                 _ => break,
             }
         }
         // ... then acknowledge whatever is pending.
-        if let Ok(pending) = self.bar.read32(reg::INTR_STATUS) {
-            let _ = self.bar.write32(pending, reg::INTR_ACK);
-        }
+        let _ = self.regs(|r| r.write32(r.read32(reg::INTR_STATUS), reg::INTR_ACK));
     }
 
     /// Raises `n` interrupts, each after the previous one was handled, so
@@ -224,7 +236,7 @@ impl Edu {
             }
             let before = self.raises.load(Ordering::Acquire);
             self.raised_ns.store(clock::now_ns(), Ordering::Release);
-            self.bar.write32(RAISE_IRQ, reg::INTR_RAISE)?;
+            self.regs(|r| r.write32(RAISE_IRQ, reg::INTR_RAISE))?;
             let handled = || self.raises.load(Ordering::Acquire) != before;
             match self.wait_done(handled) {
                 Err(e) if e == ERESTARTSYS => {
@@ -258,8 +270,10 @@ impl Edu {
         self.fact_started_ns
             .store(clock::now_ns(), Ordering::Release);
         self.fact_started.store(started + 1, Ordering::Relaxed);
-        self.bar.write32(STATUS_IRQ_ON_DONE, reg::STATUS)?;
-        self.bar.write32(n, reg::FACTORIAL)?;
+        self.regs(|r| {
+            r.write32(STATUS_IRQ_ON_DONE, reg::STATUS);
+            r.write32(n, reg::FACTORIAL);
+        })?;
         match self.wait_done(|| self.facts.load(Ordering::Acquire) > started) {
             // The device computes and interrupts whatever happens now: a
             // restarted write would compute (and interrupt) once more. The
@@ -271,56 +285,66 @@ impl Edu {
     }
 }
 
-impl ThreadedHandler for Arc<Edu> {
+/// The interrupt handler of one edu device.
+struct EduHandler(Arc<Edu>);
+
+impl ThreadedHandler for EduHandler {
     fn handle(&self) -> ThreadedIrqReturn {
         let entry = local_ns();
         let ctx = Context::capture();
         let now = clock::now_ns();
-        let status = self.bar.read32(reg::INTR_STATUS).unwrap_or(0);
+        let this = &*self.0;
+        // The registers are there as long as the handler is: the line is
+        // freed before unbinding revokes them.
+        let Some(regs) = this.bar.try_access() else {
+            return ThreadedIrqReturn::None;
+        };
+        let status = regs.read32(reg::INTR_STATUS);
         if status == 0 {
             // Not ours: another device on a shared INTx line.
-            self.ctx.state.lock().stats.irq_none += 1;
+            this.ctx.state.lock().stats.irq_none += 1;
             return ThreadedIrqReturn::None;
         }
         // Lower the line first: exactly the bits we saw.
-        let _ = self.bar.write32(status, reg::INTR_ACK);
+        regs.write32(status, reg::INTR_ACK);
 
         let (edu, delay_ns) = if status & FACT_IRQ != 0 {
-            let result = self.bar.read32(reg::FACTORIAL).unwrap_or(0);
-            self.fact_result.store(result, Ordering::Relaxed);
+            let result = regs.read32(reg::FACTORIAL);
+            this.fact_result.store(result, Ordering::Relaxed);
             let ev = EduIrq::Factorial {
                 status,
-                n: self.fact_n.load(Ordering::Relaxed),
+                n: this.fact_n.load(Ordering::Relaxed),
                 result,
             };
-            (ev, now - self.fact_started_ns.load(Ordering::Acquire))
+            (ev, now - this.fact_started_ns.load(Ordering::Acquire))
         } else {
             (
                 EduIrq::Raise { status },
-                now - self.raised_ns.load(Ordering::Acquire),
+                now - this.raised_ns.load(Ordering::Acquire),
             )
         };
+        drop(regs);
         let wake_thread = IrqCtx::record_top(
-            self.ctx.as_arc_borrow(),
-            Lane::Edu(self.slot_index),
+            this.ctx.as_arc_borrow(),
+            Lane::Edu(this.slot_index),
             Event {
                 stage: Stage::Top,
                 t_ns: now,
                 delay_ns,
-                dev: Some(self.addr),
+                dev: Some(this.addr),
                 ctx,
                 edu,
                 ..Event::default()
             },
         );
         if status & FACT_IRQ != 0 {
-            self.facts.fetch_add(1, Ordering::Release);
+            this.facts.fetch_add(1, Ordering::Release);
         }
         if status & RAISE_IRQ != 0 {
-            self.raises.fetch_add(1, Ordering::Release);
+            this.raises.fetch_add(1, Ordering::Release);
         }
-        self.done.notify_all();
-        self.ctx
+        this.done.notify_all();
+        this.ctx
             .latency
             .cost(Source::Edu)
             .record(local_ns() - entry);
@@ -333,9 +357,10 @@ impl ThreadedHandler for Arc<Edu> {
 
     fn handle_threaded(&self) -> IrqReturn {
         // This device's top halves only: each device has a thread of its own.
-        self.ctx
-            .run_stage(Bottom::Thread, Some(Lane::Edu(self.slot_index)), || {
-                self.ctx.sleep_briefly()
+        let this = &*self.0;
+        this.ctx
+            .run_stage(Bottom::Thread, Some(Lane::Edu(this.slot_index)), || {
+                this.ctx.sleep_briefly()
             });
         IrqReturn::Handled
     }
@@ -364,33 +389,39 @@ impl Drop for EduSlot {
     }
 }
 
+probe_context! {
+    /// What every probe needs: the module's device, and how to interrupt
+    /// (`edu_irq=`). Set before the driver is registered, taken after.
+    EduContext: (Arc<IrqCtx>, IrqMode);
+}
+
 /// What a bound device holds, released in field order (see `PinnedDrop`):
-/// the slot last, once no handler of the device can run any more.
+/// the slot last, once no handler of the device can run any more. The
+/// registers are upstream's `Devres`: revoked after this is dropped.
 #[pin_data(PinnedDrop)]
-pub(crate) struct EduBinding {
+pub(crate) struct EduBinding<'bound> {
     ctx: Arc<IrqCtx>,
     #[pin]
-    irq: ThreadedRegistration<Arc<Edu>>,
-    _region: Region,
-    _enabled: EnabledDevice,
+    irq: ThreadedIrq<'bound, EduHandler>,
+    enabled: Enabled<'bound>,
     /// Not named `slot`: see [`Edu::slot_index`].
     edu_slot: EduSlot,
 }
 
 #[pinned_drop]
-impl PinnedDrop for EduBinding {
+impl PinnedDrop for EduBinding<'_> {
     fn drop(self: Pin<&mut Self>) {
         // Unpublish, stop commands (waiting for the one in progress), then
-        // the fields drop in order: the registration (free_irq, then the
-        // vectors), region, device, and last the slot (its lane), which no
+        // the fields drop in order: the line (free_irq, then the vectors),
+        // the device's enable, and last the slot (its lane), which no
         // handler can use any more.
-        let this = self.irq.handler();
+        let this = &self.irq.handler().0;
         let edu = self.ctx.edu.lock()[self.edu_slot.index].take();
         drop(edu);
         this.stop_commands();
         this.quiet();
         // And whatever the device does from now on, it cannot assert INTx.
-        self._enabled.set_intx(false);
+        self.enabled.set_intx(false);
         pr_info!("edu: unbound, irq {} freed\n", self.irq.irq());
     }
 }
@@ -398,97 +429,146 @@ impl PinnedDrop for EduBinding {
 /// The PCI driver for the edu device.
 pub(crate) struct EduDriver;
 
-/// QEMU's edu device, `PCI_DEVICE(0x1234, 0x11e8)`.
-static EDU_IDS: IdTable<1> = IdTable::new([DeviceId::new(0x1234, 0x11e8)]);
+kernel::pci_device_table!(
+    EDU_IDS,
+    <EduDriver as pci::Driver>::IdInfo,
+    [(device_id(0x1234, 0x11e8), ())]
+);
 
 impl pci::Driver for EduDriver {
-    type RegistrationData = (Arc<IrqCtx>, IrqMode);
-    type Data = EduBinding;
-    const ID_TABLE: pci::IdTableRef = EDU_IDS.as_ref();
+    type IdInfo = ();
+    type Data<'bound> = EduBinding<'bound>;
+    const ID_TABLE: pci::IdTable<Self::IdInfo> = &EDU_IDS;
 
-    fn probe(shared: &(Arc<IrqCtx>, IrqMode), dev: Device) -> Result<Pin<KBox<EduBinding>>> {
-        let (ctx, mode) = (&shared.0, shared.1);
-        // Refuse a device beyond the last slot before anything is live.
-        let edu_slot = EduSlot::claim(ctx).inspect_err(|_| {
-            pr_err!("{}: already {MAX_EDU} edu devices bound\n", dev.name());
-        })?;
-        let enabled = dev.enable()?;
-        let region = dev.request_region(0, c_str!("irqctx"))?;
-        let bar = dev.iomap(0, MMIO_LEN)?;
-        let id = bar.read32(reg::ID)?;
-        if id & 0xff != 0xed {
-            pr_err!("{}: not an edu device (id 0x{id:08x})\n", dev.name());
-            return Err(ENODEV);
-        }
-        bar.write32(0x1234_5678, reg::LIVENESS)?;
-        if bar.read32(reg::LIVENESS)? != !0x1234_5678 {
-            pr_err!("{}: edu liveness check failed\n", dev.name());
-            return Err(ENODEV);
-        }
-        if mode == IrqMode::Msi {
-            // An MSI is a memory write by the device: it must master the bus.
-            enabled.set_master();
-        }
-        let vectors = dev.alloc_irq_vector(match mode {
-            IrqMode::Msi => bindings::PCI_IRQ_MSI,
-            IrqMode::Intx => bindings::PCI_IRQ_INTX,
-        })?;
-        // Nothing may be pending from a previous driver, and the line is
-        // allowed again if an earlier unbind disallowed it.
-        let stale = bar.read32(reg::INTR_STATUS)?;
-        bar.write32(stale, reg::INTR_ACK)?;
-        if mode == IrqMode::Intx {
-            enabled.set_intx(true);
-        }
+    fn probe<'bound>(
+        pdev: &'bound pci::Device<Core<'_>>,
+        _info: Option<&'bound ()>,
+    ) -> impl PinInit<EduBinding<'bound>, Error> + 'bound {
+        pin_init::pin_init_scope(move || {
+            let name = pdev.as_ref().name();
+            let (ctx, mode) = EduContext::get().ok_or(ENODEV)?;
+            // Refuse a device beyond the last slot before anything is live.
+            let edu_slot = EduSlot::claim(&ctx).inspect_err(|_| {
+                pr_err!("{name}: already {MAX_EDU} edu devices bound\n");
+            })?;
+            let enabled = Enabled::new(pdev)?;
+            let bar = pdev
+                .iomap_region_sized::<MMIO_LEN>(0, c"irqctx")
+                .inspect_err(|_| pr_err!("{name}: BAR 0 is not a register window\n"))?;
+            let id = bar.read32(reg::ID);
+            if id & 0xff != 0xed {
+                pr_err!("{name}: not an edu device (id 0x{id:08x})\n");
+                return Err(ENODEV);
+            }
+            bar.write32(0x1234_5678, reg::LIVENESS);
+            if bar.read32(reg::LIVENESS) != !0x1234_5678 {
+                pr_err!("{name}: edu liveness check failed\n");
+                return Err(ENODEV);
+            }
+            if mode == IrqMode::Msi {
+                // An MSI is a memory write by the device: it must master the
+                // bus (undone when `enabled` disables the device).
+                pdev.set_master();
+            }
+            let kind = match mode {
+                IrqMode::Msi => IrqType::Msi,
+                IrqMode::Intx => IrqType::Intx,
+            };
+            let vectors = pdev.alloc_irq_vectors(1, 1, IrqTypes::default().with(kind))?;
+            // Nothing may be pending from a previous driver, and the line is
+            // allowed again if an earlier unbind disallowed it.
+            bar.write32(bar.read32(reg::INTR_STATUS), reg::INTR_ACK);
+            if mode == IrqMode::Intx {
+                enabled.set_intx(true);
+            }
 
-        let irq = vectors.irq();
-        let edu_dev = dev.clone();
-        // Outside `pin_init!`: in 7.3 a field's name is bound to the field
-        // once initialised, so a later `dev.` would mean the field `dev`.
-        let addr = dev.location();
-        let edu = Arc::pin_init(
-            pin_init!(Edu {
-                bar,
-                ctx: ctx.clone(),
-                dev: edu_dev,
-                addr,
-                slot_index: edu_slot.index,
-                mode,
-                irq,
-                raised_ns: AtomicI64::new(0),
-                raises: AtomicU64::new(0),
-                fact_started_ns: AtomicI64::new(0),
-                fact_n: AtomicU32::new(0),
-                fact_result: AtomicU32::new(0),
-                fact_started: AtomicU64::new(0),
-                facts: AtomicU64::new(0),
-                unbinding: AtomicBool::new(false),
-                done <- new_poll_condvar!("irqctx_edu_done"),
-                cmd <- new_command_lock!("irqctx_edu_cmd"),
-            }),
-            GFP_KERNEL,
-        )?;
-        let irq_flags = match mode {
-            IrqMode::Msi => Flags::NONE,
-            IrqMode::Intx => Flags::SHARED,
-        };
-        let handler = edu.clone();
-        let binding = KBox::pin_init(
-            try_pin_init!(EduBinding {
-                ctx: ctx.clone(),
-                irq <- ThreadedRegistration::register(vectors, irq_flags, c_str!("irqctx"), handler),
-                _region: region,
-                _enabled: enabled,
+            // Outside `pin_init!`: in 7.3 a field's name is bound to the field
+            // once initialised, so a later `pdev.` would mean a field `pdev`.
+            let addr = location(pdev);
+            let dev = ARef::from(&**pdev);
+            let irq = vectors.index(0).map(|v| IrqRequest::from(v).irq())?;
+            let bar = bar.into_devres()?;
+            let edu_ctx = ctx.clone();
+            let edu = Arc::pin_init(
+                pin_init!(Edu {
+                    bar,
+                    ctx: edu_ctx,
+                    dev,
+                    addr,
+                    slot_index: edu_slot.index,
+                    mode,
+                    irq,
+                    raised_ns: AtomicI64::new(0),
+                    raises: AtomicU64::new(0),
+                    fact_started_ns: AtomicI64::new(0),
+                    fact_n: AtomicU32::new(0),
+                    fact_result: AtomicU32::new(0),
+                    fact_started: AtomicU64::new(0),
+                    facts: AtomicU64::new(0),
+                    unbinding: AtomicBool::new(false),
+                    done <- new_poll_condvar!("irqctx_edu_done"),
+                    cmd <- new_command_lock!("irqctx_edu_cmd"),
+                }),
+                GFP_KERNEL,
+            )?;
+            let flags = match mode {
+                IrqMode::Msi => Flags::TRIGGER_NONE,
+                IrqMode::Intx => Flags::SHARED,
+            };
+            let handler = EduHandler(edu.clone());
+            let binding_ctx = ctx.clone();
+            Ok(try_pin_init!(EduBinding {
+                ctx: binding_ctx,
+                irq <- ThreadedIrq::new(vectors, flags, c"irqctx", handler),
+                enabled,
                 edu_slot,
-            }),
-            GFP_KERNEL,
-        )?;
-        ctx.edu.lock()[binding.edu_slot.index] = Some(edu);
-        pr_info!(
-            "edu {}: id 0x{id:08x}, irq {irq} ({})\n",
-            dev.name(),
-            mode.name()
-        );
-        Ok(binding)
+            }? Error)
+            .pin_chain(move |binding| {
+                ctx.edu.lock()[binding.edu_slot.index] = Some(edu);
+                pr_info!("edu {name}: id 0x{id:08x}, irq {irq} ({})\n", mode.name());
+                Ok(())
+            }))
+        })
+    }
+}
+
+/// [`EduContext`] set while this lives.
+struct EduContextSet;
+
+impl EduContextSet {
+    fn new(ctx: Arc<IrqCtx>, mode: IrqMode) -> Result<Self> {
+        EduContext::set((ctx, mode))?;
+        Ok(Self)
+    }
+}
+
+impl Drop for EduContextSet {
+    fn drop(&mut self) {
+        drop(EduContext::take());
+    }
+}
+
+/// The edu driver, registered with the PCI bus: devices bind to it (now
+/// and as they come), and dropping it unbinds them all. Its fields drop in
+/// order: the driver, then the context its probes read.
+#[pin_data]
+pub(crate) struct EduRegistration {
+    #[pin]
+    driver: driver::Registration<pci::Adapter<EduDriver>>,
+    context: EduContextSet,
+}
+
+impl EduRegistration {
+    /// Registers the driver; devices record into `ctx` and interrupt by
+    /// `mode`.
+    pub(crate) fn new(
+        ctx: Arc<IrqCtx>,
+        mode: IrqMode,
+        module: &'static ThisModule,
+    ) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            context: EduContextSet::new(ctx, mode)?,
+            driver <- driver::Registration::new(c"irqctx", module),
+        })
     }
 }

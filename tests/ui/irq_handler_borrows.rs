@@ -1,18 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A threaded IRQ handler that borrows a local. Its registration, leaked with
-//! `mem::forget()` (safe), would keep the interrupt requested, and the
-//! handler would run in hardirq context on the dead local: the handler must
-//! be `'static`.
+//! A threaded IRQ handler that borrows a local. Its registration, leaked
+//! with `mem::forget()` (safe), would keep the interrupt requested, and the
+//! handler would run in hardirq context on the dead local: `ThreadedIrq`
+//! takes only `'static` handlers.
 //!
-//! expect: E0478
+//! expect: E0597
 
-use crate::compat::irq::{IrqReturn, ThreadedHandler, ThreadedIrqReturn};
+use crate::compat::irq::ThreadedIrq;
+use kernel::{
+    irq::{Flags, IrqReturn, ThreadedHandler, ThreadedIrqReturn},
+    pci::IrqVectorRegistration,
+    prelude::*,
+};
 
 struct Borrowing<'a>(&'a u32);
 
-// error on the next line
-impl<'a> ThreadedHandler for Borrowing<'a> {
+impl ThreadedHandler for Borrowing<'_> {
     fn handle(&self) -> ThreadedIrqReturn {
         let _ = *self.0;
         ThreadedIrqReturn::Handled
@@ -21,4 +25,15 @@ impl<'a> ThreadedHandler for Borrowing<'a> {
     fn handle_threaded(&self) -> IrqReturn {
         IrqReturn::Handled
     }
+}
+
+fn request(
+    vectors: IrqVectorRegistration<'_>,
+) -> Result<Pin<KBox<ThreadedIrq<'_, Borrowing<'_>>>>> {
+    let local = 0;
+    KBox::pin_init(
+        // error on the next line
+        ThreadedIrq::new(vectors, Flags::TRIGGER_NONE, c"ui", Borrowing(&local)),
+        GFP_KERNEL,
+    )
 }

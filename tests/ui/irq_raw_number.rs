@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! An interrupt requested by a raw number: any number would do, one of
-//! another device's lines, or one that was never allocated. The
-//! registration takes the device's allocated vectors instead, and frees
-//! them after the line.
+//! another device's lines, or one that was never allocated. `ThreadedIrq`
+//! takes the device's allocated vectors instead, and frees them after the
+//! line.
 //!
 //! expect: E0308
 
-use crate::compat::irq::{
-    Flags, IrqReturn, ThreadedHandler, ThreadedIrqReturn, ThreadedRegistration,
+use crate::compat::irq::ThreadedIrq;
+use kernel::{
+    irq::{Flags, IrqReturn, ThreadedHandler, ThreadedIrqReturn},
+    prelude::*,
 };
-use kernel::{c_str, prelude::*};
 
 struct Handler;
 
@@ -24,10 +25,10 @@ impl ThreadedHandler for Handler {
     }
 }
 
-fn request() -> Result<Pin<KBox<ThreadedRegistration<Handler>>>> {
+fn request() -> Result<Pin<KBox<ThreadedIrq<'static, Handler>>>> {
     KBox::pin_init(
         // error on the next line
-        ThreadedRegistration::register(24, Flags::NONE, c_str!("ui"), Handler),
+        ThreadedIrq::new(24, Flags::TRIGGER_NONE, c"ui", Handler),
         GFP_KERNEL,
     )
 }

@@ -5,8 +5,13 @@
 //!
 //! expect: ok
 
-use crate::compat::irq::{IrqReturn, ThreadedHandler, ThreadedIrqReturn};
+use crate::compat::irq::ThreadedIrq;
 use crate::compat::workqueue::{HasWork, Work};
+use kernel::{
+    irq::{Flags, IrqReturn, ThreadedHandler, ThreadedIrqReturn},
+    pci::IrqVectorRegistration,
+    prelude::*,
+};
 
 struct Owning(u32);
 
@@ -29,4 +34,11 @@ struct Holder {
 // SAFETY: The offset is that of the `Work<Self>` field.
 unsafe impl HasWork for Holder {
     const OFFSET: usize = core::mem::offset_of!(Holder, work);
+}
+
+fn request(vectors: IrqVectorRegistration<'_>) -> Result<Pin<KBox<ThreadedIrq<'_, Owning>>>> {
+    KBox::pin_init(
+        ThreadedIrq::new(vectors, Flags::TRIGGER_NONE, c"ui", Owning(0)),
+        GFP_KERNEL,
+    )
 }
