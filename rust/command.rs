@@ -3,11 +3,13 @@
 //! The commands `write()` accepts, one per line.
 //!
 //! A write is parsed completely before anything is applied: if any line is
-//! invalid the whole write fails with `EINVAL` and nothing changes.
+//! invalid the whole write fails with `EINVAL` and nothing changes. Then
+//! [`Control::execute`] hands each command to the source it drives.
 
 use crate::device::{Bottom, IrqCtx};
-use crate::sources::edu::Edu;
-use kernel::{error::code::ENODEV, prelude::*, sync::ArcBorrow};
+use crate::misuse::MisuseState;
+use crate::sources::edu::{Edu, EduDevices};
+use kernel::{error::code::ENODEV, prelude::*, sync::Arc};
 
 /// Longest write accepted, in bytes; longer writes get `EINVAL`.
 pub(crate) const MAX_WRITE: usize = 256;
@@ -197,22 +199,35 @@ pub(crate) fn parse(input: &[u8]) -> Result<Commands, ParseError> {
     Ok(out)
 }
 
-impl IrqCtx {
+/// What the commands drive: the core with its hrtimer and irq_work, the
+/// bound edu devices and the misuse cases. The file and debugfs interfaces
+/// act on this.
+pub(crate) struct Control {
+    /// The core.
+    pub(crate) dev: Arc<IrqCtx>,
+    /// The bound edu devices.
+    pub(crate) edu: Arc<EduDevices>,
+    /// The misuse cases' state.
+    pub(crate) misuse: Arc<MisuseState>,
+}
+
+impl Control {
     /// Carries out one (valid) command. Commands that trigger interrupts
     /// sleep until they were handled.
-    pub(crate) fn execute(this: ArcBorrow<'_, Self>, cmd: Command) -> Result {
+    pub(crate) fn execute(&self, cmd: Command) -> Result {
+        let dev = &self.dev;
         match cmd {
-            Command::Start => Self::timer_start(this),
-            Command::Stop => this.timer_stop(),
-            Command::Wake => this.readers.notify_all(),
-            Command::PeriodUs(us) => Self::timer_set_period(this, us),
-            Command::IrqWork(n) => return Self::irq_work_trigger(this, n),
-            Command::Bottoms(mask) => this.set_bottoms(mask),
-            Command::Raise(n) => return this.with_edu(|edu| edu.raise(n)),
-            Command::Factorial(n) => return this.with_edu(|edu| edu.factorial(n).map(|_| ())),
-            Command::Misuse(case) => return Self::misuse(this, case),
+            Command::Start => IrqCtx::timer_start(dev.as_arc_borrow()),
+            Command::Stop => dev.timer_stop(),
+            Command::Wake => dev.readers.notify_all(),
+            Command::PeriodUs(us) => IrqCtx::timer_set_period(dev.as_arc_borrow(), us),
+            Command::IrqWork(n) => return IrqCtx::irq_work_trigger(dev.as_arc_borrow(), n),
+            Command::Bottoms(mask) => dev.set_bottoms(mask),
+            Command::Raise(n) => return self.with_edu(|edu| edu.raise(n)),
+            Command::Factorial(n) => return self.with_edu(|edu| edu.factorial(n).map(|_| ())),
+            Command::Misuse(case) => return self.misuse.trigger(dev.as_arc_borrow(), case),
             Command::IrqsOff(us) => crate::compat::cpu::busy_wait_irqs_off(us),
-            Command::ResetLatency => this.latency.reset(),
+            Command::ResetLatency => dev.latency.reset(),
         }
         Ok(())
     }
@@ -222,14 +237,6 @@ impl IrqCtx {
     /// meanwhile. The device list is only locked to pick the device, so
     /// statistics, probe and unbind of other devices never wait for `f`.
     fn with_edu(&self, f: impl FnOnce(&Edu) -> Result) -> Result {
-        let edu = self
-            .edu
-            .lock()
-            .iter()
-            .flatten()
-            .next()
-            .cloned()
-            .ok_or(ENODEV)?;
-        edu.command(f)
+        self.edu.first().ok_or(ENODEV)?.command(f)
     }
 }

@@ -19,8 +19,8 @@
 //! reads its patterns from. `latency` and `latency_buckets`: the latency
 //! histograms (`rust/latency.rs`), summarised and bucket by bucket.
 
+use crate::command::Control;
 use crate::compat::debugfs::Show;
-use crate::device::IrqCtx;
 use crate::event::{Source, Stage};
 use crate::{histogram, misuse};
 use core::fmt::Write;
@@ -41,11 +41,12 @@ impl Write for Text<'_> {
 /// The id of the `stats` file.
 pub(crate) const STATS: u64 = 0;
 
-impl Show<STATS> for IrqCtx {
+impl Show<STATS> for Control {
     fn show(&self, out: &mut KVec<u8>) -> Result {
         // Copy under the lock, format after: the lock disables interrupts.
+        let dev = &self.dev;
         let (top, delay, irq_none, readers, sleeps, rechecks, lost) = {
-            let st = self.state.lock();
+            let st = dev.state.lock();
             let s = &st.stats;
             (
                 s.top, s.delay, s.irq_none, s.readers, s.sleeps, s.rechecks, s.lost,
@@ -78,26 +79,19 @@ impl Show<STATS> for IrqCtx {
             )?;
             w.write_str("bottom_halves=")?;
             let mut sep = "";
-            for b in self.bottoms() {
+            for b in dev.bottoms() {
                 write!(w, "{sep}{}", b.name())?;
                 sep = ",";
             }
             writeln!(w, "{}", if sep.is_empty() { "none" } else { "" })?;
-            let on = self.timer_on.load(Ordering::Relaxed);
+            let on = dev.timer_on.load(Ordering::Relaxed);
             writeln!(
                 w,
                 "hrtimer={} period_us={}",
                 if on { "running" } else { "stopped" },
-                self.period_ns.load(Ordering::Relaxed) / 1000
+                dev.period_ns.load(Ordering::Relaxed) / 1000
             )?;
-            let edu = self.edu.lock();
-            for dev in edu.iter().flatten() {
-                dev.describe(&mut w)?;
-            }
-            if edu.iter().all(Option::is_none) {
-                writeln!(w, "edu=absent")?;
-            }
-            Ok(())
+            self.edu.describe(&mut w)
         };
         fmt().map_err(|_| ENOMEM)
     }
@@ -106,7 +100,7 @@ impl Show<STATS> for IrqCtx {
 /// The id of the `misuse` debugfs file.
 pub(crate) const MISUSE: u64 = 1;
 
-impl Show<MISUSE> for IrqCtx {
+impl Show<MISUSE> for Control {
     fn show(&self, out: &mut KVec<u8>) -> Result {
         let mut w = Text(out);
         let mut fmt = || -> core::fmt::Result {
@@ -138,10 +132,10 @@ pub(crate) const LATENCY: u64 = 2;
 /// The id of the `latency_buckets` file.
 pub(crate) const LATENCY_BUCKETS: u64 = 3;
 
-impl Show<LATENCY> for IrqCtx {
+impl Show<LATENCY> for Control {
     fn show(&self, out: &mut KVec<u8>) -> Result {
         let mut w = Text(out);
-        for (metric, src, stage, h) in self.latency.rows() {
+        for (metric, src, stage, h) in self.dev.latency.rows() {
             writeln!(
                 w,
                 "metric={} source={} stage={} {}",
@@ -156,10 +150,10 @@ impl Show<LATENCY> for IrqCtx {
     }
 }
 
-impl Show<LATENCY_BUCKETS> for IrqCtx {
+impl Show<LATENCY_BUCKETS> for Control {
     fn show(&self, out: &mut KVec<u8>) -> Result {
         let mut w = Text(out);
-        for (metric, src, stage, h) in self.latency.rows() {
+        for (metric, src, stage, h) in self.dev.latency.rows() {
             for (i, count) in h.counts().enumerate().filter(|(_, c)| *c > 0) {
                 let (lo, hi) = histogram::bounds(i);
                 writeln!(

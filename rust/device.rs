@@ -19,10 +19,8 @@ use crate::compat::{
 use crate::context::Context;
 use crate::event::{Event, Source, Stage};
 use crate::latency::Latency;
-use crate::misuse::MisuseState;
 use crate::ratelimit::RateLimit;
 use crate::ring::Ring;
-use crate::sources::edu::Edu;
 use core::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, Ordering};
 use kernel::{
     alloc::flags::GFP_KERNEL,
@@ -216,13 +214,6 @@ pub(crate) struct IrqCtx {
     pub(crate) irq_work_lock: CommandLock,
     /// When the irq_work was queued (ns), for its delay.
     pub(crate) irq_work_queued_ns: AtomicI64,
-    /// The bound edu devices, by slot; commands use the first.
-    #[pin]
-    pub(crate) edu: Mutex<[Option<Arc<Edu>>; MAX_EDU]>,
-    /// Slots of [`Self::edu`] claimed by a probe, a bit each: a device
-    /// has its slot (and lane) from before its interrupt is requested
-    /// until after it is freed.
-    edu_slots: AtomicU32,
     /// The bottom halves top halves defer to, a mask of [`Bottom`]s.
     bottoms: AtomicU32,
     /// The workqueue bottom half (see `bottom_half::workqueue`).
@@ -240,14 +231,23 @@ pub(crate) struct IrqCtx {
     pub(crate) bad_write_log: RateLimit,
     /// When the irq_work last ran (ns).
     pub(crate) irq_work_ran_ns: AtomicI64,
-    /// What the misuse cases use (see `misuse`).
-    #[pin]
-    pub(crate) misuse: MisuseState,
+    /// What runs in the stages' contexts on request (the misuse cases).
+    pub(crate) hook: Arc<dyn Hook>,
+}
+
+/// Code the stages run on request, in their own contexts: the core calls it
+/// and knows nothing else of it (irqctx's is the misuse cases', `misuse`).
+pub(crate) trait Hook: Send + Sync {
+    /// Called by the irq_work top half, in hardirq context.
+    fn in_hardirq(&self);
+    /// Called by the BH stage, in softirq context.
+    fn in_softirq(&self);
 }
 
 impl IrqCtx {
-    /// A stopped device whose hrtimer period is `period_us`.
-    pub(crate) fn new(period_us: u64) -> Result<impl PinInit<Self, Error>> {
+    /// A stopped device whose hrtimer period is `period_us`, whose stages
+    /// call `hook`.
+    pub(crate) fn new(period_us: u64, hook: Arc<dyn Hook>) -> Result<impl PinInit<Self, Error>> {
         let ring = Ring::new()?;
         let latency = Latency::new()?;
         Ok(try_pin_init!(Self {
@@ -264,8 +264,6 @@ impl IrqCtx {
             irq_work <- IrqWork::new(),
             irq_work_lock <- new_command_lock!("irqctx_irq_work_lock"),
             irq_work_queued_ns: AtomicI64::new(0),
-            edu <- new_mutex!([const { None }; MAX_EDU], "irqctx_edu"),
-            edu_slots: AtomicU32::new(0),
             bottoms: AtomicU32::new(Bottom::Workqueue as u32),
             wq_work <- new_work!("irqctx_wq_work"),
             bh_work <- new_work!("irqctx_bh_work"),
@@ -273,7 +271,7 @@ impl IrqCtx {
             latency,
             bad_write_log: RateLimit::new(5000),
             irq_work_ran_ns: AtomicI64::new(0),
-            misuse <- MisuseState::new(),
+            hook,
         }? Error))
     }
 
@@ -293,32 +291,6 @@ impl IrqCtx {
         Bottom::ALL
             .into_iter()
             .filter(move |b| mask & *b as u32 != 0)
-    }
-
-    /// Claims a free slot of [`Self::edu`] for a probing device; `None`
-    /// if all [`MAX_EDU`] are taken.
-    pub(crate) fn claim_edu_slot(&self) -> Option<usize> {
-        let mut slots = self.edu_slots.load(Ordering::Relaxed);
-        loop {
-            let slot = slots.trailing_ones() as usize;
-            if slot >= MAX_EDU {
-                return None;
-            }
-            match self.edu_slots.compare_exchange(
-                slots,
-                slots | (1 << slot),
-                Ordering::AcqRel,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return Some(slot),
-                Err(now) => slots = now,
-            }
-        }
-    }
-
-    /// Gives back a slot [`Self::claim_edu_slot`] returned.
-    pub(crate) fn release_edu_slot(&self, slot: usize) {
-        self.edu_slots.fetch_and(!(1 << slot), Ordering::AcqRel);
     }
 
     /// Records a top half that came by `lane` and hands it to the selected

@@ -16,12 +16,11 @@
 //! each. One `read()` returns at most the records there were when it started
 //! copying, so it ends even while sources keep producing.
 
-use crate::command::{self, MAX_WRITE};
+use crate::command::{self, Control, MAX_WRITE};
 use crate::compat::{
     miscdevice::{File, MiscDevice},
     poll::PollTable,
 };
-use crate::device::IrqCtx;
 use crate::event::{Line, Record};
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::{
@@ -37,7 +36,7 @@ pub(crate) struct IrqCtxFile;
 
 /// An open file: one reader.
 pub(crate) struct Reader {
-    dev: Arc<IrqCtx>,
+    ctl: Arc<Control>,
     /// Sequence number of the next record this file gets; tasks reading the
     /// file advance it with compare-and-exchange.
     pos: AtomicU64,
@@ -45,7 +44,8 @@ pub(crate) struct Reader {
 
 impl Reader {
     fn has_data(&self) -> bool {
-        self.dev
+        self.ctl
+            .dev
             .state
             .lock()
             .ring
@@ -64,7 +64,7 @@ impl Reader {
                 return Ok(None);
             }
             let got = {
-                let st = self.dev.state.lock();
+                let st = self.ctl.dev.state.lock();
                 end.get_or_insert(st.ring.next_seq());
                 st.ring.get(pos)
             };
@@ -90,7 +90,7 @@ impl Reader {
     /// returns the bytes copied (0 if another task sharing the file took
     /// everything first).
     fn copy_out(&self, buf: &mut UserSliceWriter) -> Result<usize> {
-        let dev = &self.dev;
+        let dev = &self.ctl.dev;
         // The records there when copying starts: a read() ends even while
         // sources keep producing.
         let mut end = None;
@@ -122,12 +122,13 @@ impl Reader {
 #[vtable]
 impl MiscDevice for IrqCtxFile {
     type Ptr = KBox<Reader>;
-    type RegistrationData = Arc<IrqCtx>;
+    type RegistrationData = Arc<Control>;
 
-    fn open(dev: &Arc<IrqCtx>, _file: &File) -> Result<KBox<Reader>> {
+    fn open(ctl: &Arc<Control>, _file: &File) -> Result<KBox<Reader>> {
+        let dev = &ctl.dev;
         let reader = KBox::new(
             Reader {
-                dev: dev.clone(),
+                ctl: ctl.clone(),
                 pos: AtomicU64::new(0),
             },
             GFP_KERNEL,
@@ -141,15 +142,19 @@ impl MiscDevice for IrqCtxFile {
     }
 
     fn release(reader: KBox<Reader>, _file: &File) {
-        reader.dev.state.lock().stats.readers -= 1;
+        reader.ctl.dev.state.lock().stats.readers -= 1;
     }
 
     fn read(reader: &Reader, file: &File, mut buf: UserSliceWriter) -> Result<usize> {
-        let dev = &reader.dev;
+        let dev = &reader.ctl.dev;
         if buf.is_empty() {
             return Ok(0);
         }
-        if let Some(misused) = dev.misuse_read(|| reader.has_data()) {
+        if let Some(misused) = reader
+            .ctl
+            .misuse
+            .on_read(&dev.readers, || reader.has_data())
+        {
             return misused;
         }
         loop {
@@ -177,8 +182,8 @@ impl MiscDevice for IrqCtxFile {
     }
 
     fn write(reader: &Reader, _file: &File, mut buf: UserSliceReader) -> Result<usize> {
-        let dev = &reader.dev;
-        dev.misuse_write();
+        let dev = &reader.ctl.dev;
+        reader.ctl.misuse.on_write();
         let len = buf.len();
         let mut text = [0u8; MAX_WRITE];
         let cmds = if len > MAX_WRITE {
@@ -194,7 +199,7 @@ impl MiscDevice for IrqCtxFile {
             EINVAL
         })?;
         for (i, cmd) in cmds.iter().enumerate() {
-            match IrqCtx::execute(dev.as_arc_borrow(), cmd) {
+            match reader.ctl.execute(cmd) {
                 // A restart would carry out the commands before this one
                 // again.
                 Err(e) if e == ERESTARTSYS && i > 0 => return Err(EINTR),
@@ -205,7 +210,7 @@ impl MiscDevice for IrqCtxFile {
     }
 
     fn poll(reader: &Reader, _file: &File, table: &mut PollTable<'_>) -> u32 {
-        table.register_wait(&reader.dev.readers);
+        table.register_wait(&reader.ctl.dev.readers);
         if reader.has_data() {
             crate::bindings::POLLIN | crate::bindings::POLLRDNORM
         } else {

@@ -29,6 +29,7 @@ mod ratelimit;
 mod ring;
 mod sources;
 
+use command::Control;
 use compat::{
     debugfs::Dir,
     miscdevice::{MiscDeviceOptions, MiscDeviceRegistration},
@@ -36,7 +37,8 @@ use compat::{
 };
 use device::IrqCtx;
 use file::IrqCtxFile;
-use sources::edu::{EduRegistration, IrqMode};
+use misuse::MisuseState;
+use sources::edu::{EduDevices, EduRegistration, IrqMode};
 
 module! {
     type: IrqCtxModule,
@@ -51,7 +53,7 @@ module! {
 struct Registrations {
     _misc: Pin<KBox<MiscDeviceRegistration<IrqCtxFile>>>,
     _edu: Pin<KBox<EduRegistration>>,
-    _debugfs: Dir<IrqCtx>,
+    _debugfs: Dir<Control>,
 }
 
 /// The module: at unload nothing of it is open (files and debugfs files pin
@@ -87,18 +89,28 @@ impl kernel::Module for IrqCtxModule {
             return Err(EINVAL);
         }
         let edu_irq = param_edu_irq()?;
-        let dev = Arc::pin_init(IrqCtx::new(period_us)?, GFP_KERNEL)?;
+        let misuse = Arc::pin_init(MisuseState::new(), GFP_KERNEL)?;
+        let dev = Arc::pin_init(IrqCtx::new(period_us, misuse.clone())?, GFP_KERNEL)?;
+        let edu = Arc::pin_init(EduDevices::new(), GFP_KERNEL)?;
+        let ctl = Arc::new(
+            Control {
+                dev: dev.clone(),
+                edu: edu.clone(),
+                misuse,
+            },
+            GFP_KERNEL,
+        )?;
 
-        let dir = Dir::new(c_str!("irqctx"), dev.clone());
+        let dir = Dir::new(c_str!("irqctx"), ctl.clone());
         dir.create_file::<{ debugfs::STATS }>(c_str!("stats"));
         dir.create_file::<{ debugfs::MISUSE }>(c_str!("misuse"));
         dir.create_file::<{ debugfs::LATENCY }>(c_str!("latency"));
         dir.create_file::<{ debugfs::LATENCY_BUCKETS }>(c_str!("latency_buckets"));
-        let edu = KBox::pin_init(
-            EduRegistration::new(dev.clone(), edu_irq, module),
+        let edu_driver = KBox::pin_init(
+            EduRegistration::new(dev.clone(), edu.clone(), edu_irq, module),
             GFP_KERNEL,
         )?;
-        if dev.edu.lock().iter().all(Option::is_none) {
+        if edu.is_empty() {
             pr_info!("no edu PCI device (1234:11e8): the edu source is unavailable\n");
         }
         let misc = KBox::pin_init(
@@ -106,7 +118,7 @@ impl kernel::Module for IrqCtxModule {
                 MiscDeviceOptions {
                     name: c_str!("irqctx"),
                 },
-                dev.clone(),
+                ctl,
             ),
             GFP_KERNEL,
         )?;
@@ -114,7 +126,7 @@ impl kernel::Module for IrqCtxModule {
         Ok(Self {
             regs: Some(Registrations {
                 _misc: misc,
-                _edu: edu,
+                _edu: edu_driver,
                 _debugfs: dir,
             }),
             dev,

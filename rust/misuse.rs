@@ -21,7 +21,7 @@ use crate::compat::{
     irq_work::IrqWork,
     poll::{new_poll_condvar, PollCondVar},
 };
-use crate::device::IrqCtx;
+use crate::device::{Hook, IrqCtx};
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::{
     alloc::flags::GFP_KERNEL,
@@ -287,13 +287,13 @@ pub(crate) fn allowed() -> bool {
     crate::compat::params::allow_misuse()
 }
 
-impl IrqCtx {
-    /// `misuse=NAME`: arms and triggers case `index`; `EPERM` unless loaded
-    /// with `allow_misuse=1`.
-    pub(crate) fn misuse(this: ArcBorrow<'_, Self>, index: usize) -> Result {
+impl MisuseState {
+    /// `misuse=NAME`: arms and triggers case `index` on `dev`; `EPERM`
+    /// unless loaded with `allow_misuse=1`.
+    pub(crate) fn trigger(&self, dev: ArcBorrow<'_, IrqCtx>, index: usize) -> Result {
         let case = &CASES[index];
         if !allowed() {
-            if this.bad_write_log.allow() {
+            if dev.bad_write_log.allow() {
                 pr_warn!("misuse={} refused: load with allow_misuse=1\n", case.name);
             }
             return Err(EPERM);
@@ -305,17 +305,17 @@ impl IrqCtx {
             case.wrong
         );
         match case.name {
-            "spin_lock_sleep" => this.misuse.seed_armed.store(true, Ordering::Release),
+            "spin_lock_sleep" => self.seed_armed.store(true, Ordering::Release),
             "irq_unsafe_lock" => {
                 // Process context, interrupts on: lockdep learns HARDIRQ-ON-W.
-                drop(this.misuse.irq_unsafe_lock.lock());
-                Self::arm_in_irq(this, index)?;
+                drop(self.irq_unsafe_lock.lock());
+                self.arm_in_irq(dev, index)?;
             }
-            "irqs_off_long" => Self::irqs_off_long(this)?,
+            "irqs_off_long" => Self::irqs_off_long(dev)?,
             "lock_holder_irq" => {
                 // The task holds the mutex; its own CPU's interrupt wants it.
-                let _held = this.misuse.mutex.lock();
-                Self::arm_in_irq(this, index)?;
+                let _held = self.mutex.lock();
+                self.arm_in_irq(dev, index)?;
             }
             "sleep_in_rcu" => {
                 // SAFETY: Paired with the unlock below.
@@ -347,103 +347,67 @@ impl IrqCtx {
             }
             "sleep_nobody_wakes" | "no_recheck" => {
                 // The next read() runs the case.
-                this.misuse.armed.store(index as u32 + 1, Ordering::Release);
+                self.armed.store(index as u32 + 1, Ordering::Release);
             }
             "sleep_in_bh" => {
                 // The BH stage is what this case needs, for one top half:
                 // the irq_work has run (and queued it) when the trigger
                 // returns, so the user's choice is back before the stage.
-                let chosen = this.bottoms_mask();
-                this.set_bottoms(crate::device::Bottom::Bh as u32);
-                let triggered = Self::arm_in_irq(this, index);
-                this.set_bottoms(chosen);
+                let chosen = dev.bottoms_mask();
+                dev.set_bottoms(crate::device::Bottom::Bh as u32);
+                let triggered = self.arm_in_irq(dev, index);
+                dev.set_bottoms(chosen);
                 triggered?;
             }
-            _ => Self::arm_in_irq(this, index)?,
+            _ => self.arm_in_irq(dev, index)?,
         }
         Ok(())
     }
 
     /// Has the next irq_work top half (and, for `sleep_in_bh`, its BH stage)
     /// run case `index`, and queues that irq_work.
-    fn arm_in_irq(this: ArcBorrow<'_, Self>, index: usize) -> Result {
-        this.misuse.armed.store(index as u32 + 1, Ordering::Release);
-        Self::irq_work_trigger(this, 1)
+    fn arm_in_irq(&self, dev: ArcBorrow<'_, IrqCtx>, index: usize) -> Result {
+        self.armed.store(index as u32 + 1, Ordering::Release);
+        IrqCtx::irq_work_trigger(dev, 1)
     }
 
     /// Takes the armed case for `context`, if any.
     fn take_armed(&self, context: Where) -> Option<&'static str> {
-        let armed = self.misuse.armed.load(Ordering::Acquire);
+        let armed = self.armed.load(Ordering::Acquire);
         let case = CASES.get((armed as usize).checked_sub(1)?)?;
         let ok = case.context == context
             || (context == Where::Hardirq && case.context == Where::TaskAndHardirq);
         (ok && self
-            .misuse
             .armed
             .compare_exchange(armed, 0, Ordering::AcqRel, Ordering::Relaxed)
             .is_ok())
         .then_some(case.name)
     }
 
-    /// Called by the irq_work top half: runs an armed hardirq case.
-    pub(crate) fn misuse_in_hardirq(&self) {
-        match self.take_armed(Where::Hardirq) {
-            // SAFETY: Deliberately wrong: sleeping in hardirq context.
-            Some("sleep_in_irq") => unsafe { bindings::msleep(10) },
-            Some("might_sleep_in_irq") => might_sleep!(),
-            Some("mutex_in_irq" | "lock_holder_irq") => drop(self.misuse.mutex.lock()),
-            Some("gfp_kernel_in_irq") => drop(KVec::<u8>::with_capacity(64, GFP_KERNEL)),
-            Some("user_copy_in_irq") => {
-                let byte = 0u8;
-                // SAFETY: Deliberately wrong: a user copy in hardirq context,
-                // to address 0 of whichever task was interrupted; it faults
-                // and returns the byte count uncopied (no page fault can be
-                // handled in atomic context).
-                unsafe {
-                    bindings::copy_to_user(
-                        core::ptr::null_mut(),
-                        core::ptr::from_ref(&byte).cast(),
-                        1,
-                    )
-                };
-            }
-            Some("irq_unsafe_lock") => drop(self.misuse.irq_unsafe_lock.lock()),
-            // Deliberately wrong: 64 KiB of frames on a 16 KiB stack.
-            Some("big_frame_in_irq") => drop(big_frames(BIG_FRAME_DEPTH)),
-            _ => {}
-        }
-    }
-
-    /// Called by the BH stage: runs an armed softirq case.
-    pub(crate) fn misuse_in_softirq(&self) {
-        if let Some("sleep_in_bh") = self.take_armed(Where::Softirq) {
-            // Deliberately wrong: sleeping in softirq context. Woken from
-            // hardirq context, so that on RT (where this bottom half holds
-            // the CPU's BH lock) the wake-up does not wait for a bottom half.
-            sleep_hard_us(10_000);
-        }
-    }
-
     /// The read path's cases. With `spin_lock_sleep` armed, takes the device
     /// spinlock and sleeps holding it (the seed driver's read side). With a
     /// read case armed, runs it and returns what `read()` returns; `None` is
-    /// the normal path. `has_data` tells whether the reader has a record.
-    pub(crate) fn misuse_read(&self, has_data: impl Fn() -> bool) -> Option<Result<usize>> {
+    /// the normal path. Readers wait on `readers`; `has_data` tells whether
+    /// this one has a record.
+    pub(crate) fn on_read(
+        &self,
+        readers: &PollCondVar,
+        has_data: impl Fn() -> bool,
+    ) -> Option<Result<usize>> {
         match self.take_armed(Where::Read) {
             Some("sleep_nobody_wakes") => {
                 pr_warn!("sleep_nobody_wakes: read() sleeps uninterruptibly until an interrupt that never comes\n");
                 // Deliberately wrong: nothing ever wakes this queue or sets
                 // the flag, and no signal ends the wait.
-                self.misuse
-                    .nobody
-                    .wait_uninterruptible(|| self.misuse.nobody_woke.load(Ordering::Acquire));
+                self.nobody
+                    .wait_uninterruptible(|| self.nobody_woke.load(Ordering::Acquire));
                 return Some(Ok(0));
             }
             Some("no_recheck") => {
                 let mut woken = false;
                 // Deliberately wrong: the condition is "woken once", not
                 // "there is a record for me".
-                let woke = self.readers.wait_interruptible(|| {
+                let woke = readers.wait_interruptible(|| {
                     let done = woken;
                     woken = true;
                     done
@@ -459,10 +423,10 @@ impl IrqCtx {
             }
             _ => {}
         }
-        if !self.misuse.seed_armed.load(Ordering::Acquire) {
+        if !self.seed_armed.load(Ordering::Acquire) {
             return None;
         }
-        let _guard = self.misuse.seed_lock.lock();
+        let _guard = self.seed_lock.lock();
         // SAFETY: Reads the CPU number, for the log line.
         let cpu = unsafe { bindings::irqctx_raw_smp_processor_id() };
         pr_warn!("spin_lock_sleep: holding the device spinlock on CPU#{cpu}, sleeping 1 s\n");
@@ -477,13 +441,13 @@ impl IrqCtx {
 
     /// The seed driver's write side: with `spin_lock_sleep` armed, takes the
     /// same spinlock (and spins while the reader sleeps holding it).
-    pub(crate) fn misuse_write(&self) {
-        if self.misuse.seed_armed.swap(false, Ordering::AcqRel) {
-            drop(self.misuse.seed_lock.lock());
+    pub(crate) fn on_write(&self) {
+        if self.seed_armed.swap(false, Ordering::AcqRel) {
+            drop(self.seed_lock.lock());
         }
     }
 
-    fn irqs_off_long(this: ArcBorrow<'_, Self>) -> Result {
+    fn irqs_off_long(this: ArcBorrow<'_, IrqCtx>) -> Result {
         let _serialised = this.irq_work_lock.lock()?;
         let mut off_ns = 0;
         // SAFETY: Interrupts are disabled here and restored at the end of
@@ -505,6 +469,47 @@ impl IrqCtx {
             late_ns / 1000
         );
         Ok(())
+    }
+}
+
+impl Hook for MisuseState {
+    /// Called by the irq_work top half: runs an armed hardirq case.
+    fn in_hardirq(&self) {
+        match self.take_armed(Where::Hardirq) {
+            // SAFETY: Deliberately wrong: sleeping in hardirq context.
+            Some("sleep_in_irq") => unsafe { bindings::msleep(10) },
+            Some("might_sleep_in_irq") => might_sleep!(),
+            Some("mutex_in_irq" | "lock_holder_irq") => drop(self.mutex.lock()),
+            Some("gfp_kernel_in_irq") => drop(KVec::<u8>::with_capacity(64, GFP_KERNEL)),
+            Some("user_copy_in_irq") => {
+                let byte = 0u8;
+                // SAFETY: Deliberately wrong: a user copy in hardirq context,
+                // to address 0 of whichever task was interrupted; it faults
+                // and returns the byte count uncopied (no page fault can be
+                // handled in atomic context).
+                unsafe {
+                    bindings::copy_to_user(
+                        core::ptr::null_mut(),
+                        core::ptr::from_ref(&byte).cast(),
+                        1,
+                    )
+                };
+            }
+            Some("irq_unsafe_lock") => drop(self.irq_unsafe_lock.lock()),
+            // Deliberately wrong: 64 KiB of frames on a 16 KiB stack.
+            Some("big_frame_in_irq") => drop(big_frames(BIG_FRAME_DEPTH)),
+            _ => {}
+        }
+    }
+
+    /// Called by the BH stage: runs an armed softirq case.
+    fn in_softirq(&self) {
+        if let Some("sleep_in_bh") = self.take_armed(Where::Softirq) {
+            // Deliberately wrong: sleeping in softirq context. Woken from
+            // hardirq context, so that on RT (where this bottom half holds
+            // the CPU's BH lock) the wake-up does not wait for a bottom half.
+            sleep_hard_us(10_000);
+        }
     }
 }
 

@@ -16,7 +16,7 @@ impl_has_work!(IrqCtx, 1, bh_work);
 impl WorkCallback<BH_WORK> for IrqCtx {
     fn run(this: Arc<Self>) {
         this.run_stage(Bottom::Bh, None, || {
-            this.misuse_in_softirq();
+            this.hook.in_softirq();
             (0, 0)
         });
     }

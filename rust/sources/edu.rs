@@ -42,9 +42,10 @@ use kernel::{
     error::code::{EINTR, EINVAL, ENODEV, ENOSPC, ERESTARTSYS},
     io::Io,
     irq::{Flags, IrqRequest, IrqReturn, ThreadedHandler, ThreadedIrqReturn},
+    new_mutex,
     pci::{self, Bar, DevresBar, IrqType, IrqTypes},
     prelude::*,
-    sync::{aref::ARef, Arc},
+    sync::{aref::ARef, Arc, Mutex},
     time::msecs_to_jiffies,
 };
 
@@ -366,33 +367,105 @@ impl ThreadedHandler for EduHandler {
     }
 }
 
-/// A claimed slot of [`IrqCtx::edu`], given back on drop.
+/// The bound edu devices, by slot: a slot is a device's lane of top halves
+/// in the core; commands use the first device.
+#[pin_data]
+pub(crate) struct EduDevices {
+    #[pin]
+    bound: Mutex<[Option<Arc<Edu>>; MAX_EDU]>,
+    /// Slots claimed by a probe, a bit each: a device has its slot (and
+    /// lane) from before its interrupt is requested until after it is freed.
+    claimed: AtomicU32,
+}
+
+impl EduDevices {
+    /// No device bound.
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            bound <- new_mutex!([const { None }; MAX_EDU], "irqctx_edu"),
+            claimed: AtomicU32::new(0),
+        })
+    }
+
+    /// The first bound device, if any.
+    pub(crate) fn first(&self) -> Option<Arc<Edu>> {
+        self.bound.lock().iter().flatten().next().cloned()
+    }
+
+    /// One line per bound device for the statistics file, or `edu=absent`.
+    pub(crate) fn describe(&self, out: &mut impl core::fmt::Write) -> core::fmt::Result {
+        let bound = self.bound.lock();
+        for edu in bound.iter().flatten() {
+            edu.describe(out)?;
+        }
+        if bound.iter().all(Option::is_none) {
+            writeln!(out, "edu=absent")?;
+        }
+        Ok(())
+    }
+
+    /// Whether no device is bound.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.bound.lock().iter().all(Option::is_none)
+    }
+}
+
+/// A claimed slot of [`EduDevices`], given back on drop.
 struct EduSlot {
-    ctx: Arc<IrqCtx>,
+    devices: Arc<EduDevices>,
     index: usize,
 }
 
 impl EduSlot {
     /// Claims a free slot; `ENOSPC` if [`MAX_EDU`] devices are bound.
-    fn claim(ctx: &Arc<IrqCtx>) -> Result<Self> {
-        let index = ctx.claim_edu_slot().ok_or(ENOSPC)?;
-        Ok(Self {
-            ctx: ctx.clone(),
-            index,
-        })
+    fn claim(devices: &Arc<EduDevices>) -> Result<Self> {
+        let mut claimed = devices.claimed.load(Ordering::Relaxed);
+        loop {
+            let index = claimed.trailing_ones() as usize;
+            if index >= MAX_EDU {
+                return Err(ENOSPC);
+            }
+            match devices.claimed.compare_exchange(
+                claimed,
+                claimed | (1 << index),
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    return Ok(Self {
+                        devices: devices.clone(),
+                        index,
+                    })
+                }
+                Err(now) => claimed = now,
+            }
+        }
+    }
+
+    /// Makes `edu` the slot's device, for the commands and the statistics.
+    fn publish(&self, edu: Arc<Edu>) {
+        self.devices.bound.lock()[self.index] = Some(edu);
+    }
+
+    /// Takes the slot's device back from the commands and the statistics.
+    fn unpublish(&self) -> Option<Arc<Edu>> {
+        self.devices.bound.lock()[self.index].take()
     }
 }
 
 impl Drop for EduSlot {
     fn drop(&mut self) {
-        self.ctx.release_edu_slot(self.index);
+        self.devices
+            .claimed
+            .fetch_and(!(1 << self.index), Ordering::AcqRel);
     }
 }
 
 probe_context! {
-    /// What every probe needs: the module's device, and how to interrupt
-    /// (`edu_irq=`). Set before the driver is registered, taken after.
-    EduContext: (Arc<IrqCtx>, IrqMode);
+    /// What every probe needs: the core its top halves record into, the
+    /// table it joins, and how to interrupt (`edu_irq=`). Set before the
+    /// driver is registered, taken after.
+    EduContext: (Arc<IrqCtx>, Arc<EduDevices>, IrqMode);
 }
 
 /// What a bound device holds, released in field order (see `PinnedDrop`):
@@ -400,7 +473,6 @@ probe_context! {
 /// registers are upstream's `Devres`: revoked after this is dropped.
 #[pin_data(PinnedDrop)]
 pub(crate) struct EduBinding<'bound> {
-    ctx: Arc<IrqCtx>,
     #[pin]
     irq: ThreadedIrq<'bound, EduHandler>,
     enabled: Enabled<'bound>,
@@ -416,8 +488,7 @@ impl PinnedDrop for EduBinding<'_> {
         // the device's enable, and last the slot (its lane), which no
         // handler can use any more.
         let this = &self.irq.handler().0;
-        let edu = self.ctx.edu.lock()[self.edu_slot.index].take();
-        drop(edu);
+        drop(self.edu_slot.unpublish());
         this.stop_commands();
         this.quiet();
         // And whatever the device does from now on, it cannot assert INTx.
@@ -446,9 +517,9 @@ impl pci::Driver for EduDriver {
     ) -> impl PinInit<EduBinding<'bound>, Error> + 'bound {
         pin_init::pin_init_scope(move || {
             let name = pdev.as_ref().name();
-            let (ctx, mode) = EduContext::get().ok_or(ENODEV)?;
+            let (ctx, devices, mode) = EduContext::get().ok_or(ENODEV)?;
             // Refuse a device beyond the last slot before anything is live.
-            let edu_slot = EduSlot::claim(&ctx).inspect_err(|_| {
+            let edu_slot = EduSlot::claim(&devices).inspect_err(|_| {
                 pr_err!("{name}: already {MAX_EDU} edu devices bound\n");
             })?;
             let enabled = Enabled::new(pdev)?;
@@ -488,11 +559,10 @@ impl pci::Driver for EduDriver {
             let dev = ARef::from(&**pdev);
             let irq = vectors.index(0).map(|v| IrqRequest::from(v).irq())?;
             let bar = bar.into_devres()?;
-            let edu_ctx = ctx.clone();
             let edu = Arc::pin_init(
                 pin_init!(Edu {
                     bar,
-                    ctx: edu_ctx,
+                    ctx,
                     dev,
                     addr,
                     slot_index: edu_slot.index,
@@ -516,15 +586,13 @@ impl pci::Driver for EduDriver {
                 IrqMode::Intx => Flags::SHARED,
             };
             let handler = EduHandler(edu.clone());
-            let binding_ctx = ctx.clone();
             Ok(try_pin_init!(EduBinding {
-                ctx: binding_ctx,
                 irq <- ThreadedIrq::new(vectors, flags, c"irqctx", handler),
                 enabled,
                 edu_slot,
             }? Error)
             .pin_chain(move |binding| {
-                ctx.edu.lock()[binding.edu_slot.index] = Some(edu);
+                binding.edu_slot.publish(edu);
                 pr_info!("edu {name}: id 0x{id:08x}, irq {irq} ({})\n", mode.name());
                 Ok(())
             }))
@@ -536,8 +604,8 @@ impl pci::Driver for EduDriver {
 struct EduContextSet;
 
 impl EduContextSet {
-    fn new(ctx: Arc<IrqCtx>, mode: IrqMode) -> Result<Self> {
-        EduContext::set((ctx, mode))?;
+    fn new(ctx: Arc<IrqCtx>, devices: Arc<EduDevices>, mode: IrqMode) -> Result<Self> {
+        EduContext::set((ctx, devices, mode))?;
         Ok(Self)
     }
 }
@@ -559,15 +627,16 @@ pub(crate) struct EduRegistration {
 }
 
 impl EduRegistration {
-    /// Registers the driver; devices record into `ctx` and interrupt by
-    /// `mode`.
+    /// Registers the driver; devices record into `ctx`, are listed in
+    /// `devices` and interrupt by `mode`.
     pub(crate) fn new(
         ctx: Arc<IrqCtx>,
+        devices: Arc<EduDevices>,
         mode: IrqMode,
         module: &'static ThisModule,
     ) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
-            context: EduContextSet::new(ctx, mode)?,
+            context: EduContextSet::new(ctx, devices, mode)?,
             driver <- driver::Registration::new(c"irqctx", module),
         })
     }

@@ -38,7 +38,7 @@ impl IrqWorkCallback for IrqCtx {
             },
         );
         this.irq_work_ran_ns.store(now, Ordering::Release);
-        this.misuse_in_hardirq();
+        this.hook.in_hardirq();
         this.latency
             .cost(Source::IrqWork)
             .record(local_ns() - entry);
