@@ -4,5 +4,6 @@
 #include <linux/irq_work.h>
 #include <linux/miscdevice.h>
 #include <linux/pci.h>
+#include <linux/sched/clock.h>
 
 #include "helpers.h"

@@ -53,16 +53,16 @@ pub(crate) enum Stack {
 }
 
 impl Stack {
-    /// The stack the caller runs on, and the bytes in use below its top.
-    fn current() -> (Self, u32) {
-        let sp = cpu::stack_pointer();
+    /// The stack `snap` was taken on, and the bytes in use below its top.
+    fn of(snap: &cpu::Snapshot) -> (Self, u32) {
+        let sp = snap.sp;
         // `sp` is below `top` wherever this is called.
         let used = |top: usize| u32::try_from(top - sp).unwrap_or(u32::MAX);
-        let (task, task_size) = cpu::task_stack();
+        let (task, task_size) = snap.task_stack;
         let task_top = task.wrapping_add(task_size);
         if (task..task_top).contains(&sp) {
             (Stack::Task, used(task_top))
-        } else if let Some((irq_top, _)) = cpu::irq_stack(sp) {
+        } else if let Some((irq_top, _)) = snap.irq_stack {
             (Stack::Irq, used(irq_top))
         } else {
             (Stack::Other, 0)
@@ -82,16 +82,17 @@ impl Stack {
 impl Context {
     /// Captures the context of the caller.
     pub(crate) fn capture() -> Self {
-        let (stack, stack_used) = Stack::current();
+        let snap = cpu::snapshot();
+        let (stack, stack_used) = Stack::of(&snap);
         Self {
-            cpu: cpu::raw_smp_processor_id(),
-            preempt_count: cpu::preempt_count(),
-            hardirq: cpu::in_hardirq(),
-            softirq: cpu::in_serving_softirq(),
-            task: cpu::in_task(),
-            irqs_off: cpu::irqs_disabled(),
-            pid: cpu::current_pid(),
-            comm: cpu::current_comm(),
+            cpu: snap.cpu,
+            preempt_count: snap.preempt_count,
+            hardirq: snap.hardirq,
+            softirq: snap.softirq,
+            task: snap.task,
+            irqs_off: snap.irqs_off,
+            pid: snap.pid,
+            comm: snap.comm,
             stack,
             stack_used,
         }

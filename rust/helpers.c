@@ -26,36 +26,33 @@
 
 struct module *irqctx_this_module(void) { return THIS_MODULE; }
 
-unsigned int irqctx_preempt_count(void) { return preempt_count(); }
-bool irqctx_in_hardirq(void) { return in_hardirq(); }
-bool irqctx_in_serving_softirq(void) { return in_serving_softirq(); }
-bool irqctx_in_task(void) { return in_task(); }
-bool irqctx_irqs_disabled(void) { return irqs_disabled(); }
-unsigned int irqctx_raw_smp_processor_id(void) { return raw_smp_processor_id(); }
-u64 irqctx_sched_clock(void) { return sched_clock(); }
-
-/*
- * task_struct fields through C: the 6.12 kernel crate's bindgen layout of
- * task_struct does not match C's in this configuration (Task::pid() reads 0).
- */
-pid_t irqctx_current_pid(void) { return current->pid; }
-unsigned long irqctx_current_nvcsw(void) { return current->nvcsw; }
-void irqctx_current_comm(char comm[TASK_COMM_LEN]) { memcpy(comm, current->comm, TASK_COMM_LEN); }
-
-unsigned long irqctx_stack_pointer(void) { return current_stack_pointer; }
-unsigned long irqctx_task_stack(void) { return (unsigned long)task_stack_page(current); }
-unsigned long irqctx_thread_size(void) { return THREAD_SIZE; }
-/* The interrupt stack's top, as irq_stack.h finds it (0: none). */
-unsigned long irqctx_irq_stack_top(unsigned long sp) { return irqctx_find_irq_stack_top(sp); }
-
-unsigned long irqctx_irq_stack_size(void)
+void irqctx_snapshot(struct irqctx_snapshot *s)
 {
+	s->sp = current_stack_pointer;
+	s->task_stack = (unsigned long)task_stack_page(current);
+	s->thread_size = THREAD_SIZE;
+	s->irq_stack_top = 0;
 #ifdef CONFIG_X86_64
-	return IRQ_STACK_SIZE;
+	s->irq_stack_size = IRQ_STACK_SIZE;
+	if (s->sp - s->task_stack >= THREAD_SIZE)
+		s->irq_stack_top = irqctx_find_irq_stack_top(s->sp);
 #else
-	return 0;
+	s->irq_stack_size = 0;
 #endif
+	s->cpu = raw_smp_processor_id();
+	s->preempt_count = preempt_count();
+	s->pid = current->pid;
+	s->hardirq = in_hardirq();
+	s->softirq = in_serving_softirq();
+	s->task = in_task();
+	s->irqs_off = irqs_disabled();
+	memcpy(s->comm, current->comm, TASK_COMM_LEN);
 }
+
+unsigned int irqctx_raw_smp_processor_id(void) { return raw_smp_processor_id(); }
+
+/* A task_struct field the kernel crate has no accessor for. */
+unsigned long irqctx_current_nvcsw(void) { return current->nvcsw; }
 
 void irqctx_init_irq_work(struct irq_work *work, void (*func)(struct irq_work *))
 {

@@ -15,23 +15,28 @@
 
 struct module *irqctx_this_module(void);
 
-unsigned int irqctx_preempt_count(void);
-bool irqctx_in_hardirq(void);
-bool irqctx_in_serving_softirq(void);
-bool irqctx_in_task(void);
-bool irqctx_irqs_disabled(void);
+/*
+ * Where the caller runs, read at once: every stage of every event captures
+ * it, the top halves in hardirq context, so it is one call, not one per
+ * item.
+ */
+struct irqctx_snapshot {
+	unsigned long sp;		/* the stack pointer */
+	unsigned long task_stack;	/* current's stack: lowest address */
+	unsigned long thread_size;	/* and its size */
+	unsigned long irq_stack_top;	/* if sp is not on it: the IRQ stack's top, or 0 */
+	unsigned long irq_stack_size;
+	unsigned int cpu;		/* raw_smp_processor_id() */
+	unsigned int preempt_count;
+	int pid;			/* current->pid */
+	bool hardirq, softirq, task, irqs_off;	/* in_hardirq()... */
+	char comm[TASK_COMM_LEN];	/* current->comm */
+};
+void irqctx_snapshot(struct irqctx_snapshot *s);
 unsigned int irqctx_raw_smp_processor_id(void);
-u64 irqctx_sched_clock(void);
-pid_t irqctx_current_pid(void);
 unsigned long irqctx_current_nvcsw(void);
-void irqctx_current_comm(char comm[TASK_COMM_LEN]);
 
 /* Stacks: the stack pointer, the task's stack, this CPU's interrupt stack. */
-unsigned long irqctx_stack_pointer(void);
-unsigned long irqctx_task_stack(void);
-unsigned long irqctx_thread_size(void);
-unsigned long irqctx_irq_stack_top(unsigned long sp);
-unsigned long irqctx_irq_stack_size(void);
 
 struct irq_work;
 struct pci_dev;

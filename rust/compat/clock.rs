@@ -44,7 +44,7 @@ where
 #[inline]
 pub(crate) fn sched_clock_ns() -> i64 {
     // SAFETY: `sched_clock()` may be called from any context.
-    unsafe { bindings::irqctx_sched_clock() as i64 }
+    unsafe { bindings::sched_clock() as i64 }
 }
 
 /// `jiffies`, read racily as C code does.

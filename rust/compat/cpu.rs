@@ -6,101 +6,76 @@
 //! `in_serving_softirq()`, `in_task()`, `irqs_disabled()`, the stacks, or
 //! `current`'s name and context-switch count; `kernel::task::might_sleep()`
 //! names the caller's file only with rustc 1.89 or later. Each is a safe
-//! wrapper of a one-line C helper (`rust/helpers.c`). Waits for those
-//! pieces upstream.
+//! wrapper of a C helper (`rust/helpers.c`); what a stage captures is one
+//! call ([`snapshot`]). Waits for those pieces upstream.
 //!
 //! C headers: [`include/linux/preempt.h`](srctree/include/linux/preempt.h),
 //! [`include/linux/sched.h`](srctree/include/linux/sched.h)
 
 use crate::bindings;
 
-/// `raw_smp_processor_id()`: the CPU this runs on (it may move right after,
-/// unless preemption is off).
-pub(crate) fn raw_smp_processor_id() -> u32 {
-    // SAFETY: Reads this CPU's number; no precondition.
-    unsafe { bindings::irqctx_raw_smp_processor_id() }
+/// Where the caller runs, read at once by one C call: every stage of every
+/// event captures it, the top halves in hardirq context.
+#[derive(Clone, Copy)]
+pub(crate) struct Snapshot {
+    /// `raw_smp_processor_id()`: the CPU (it may move right after, unless
+    /// preemption is off).
+    pub(crate) cpu: u32,
+    /// `preempt_count()`: hardirq, softirq and preemption-disable counts.
+    pub(crate) preempt_count: u32,
+    /// `in_hardirq()`.
+    pub(crate) hardirq: bool,
+    /// `in_serving_softirq()` (RT: from the task's count).
+    pub(crate) softirq: bool,
+    /// `in_task()`.
+    pub(crate) task: bool,
+    /// `irqs_disabled()`.
+    pub(crate) irqs_off: bool,
+    /// `current->pid` (in hardirq and softirq context: the interrupted
+    /// task's).
+    pub(crate) pid: i32,
+    /// `current->comm`, NUL-padded; read racily by design, as `%s` of it is.
+    pub(crate) comm: [u8; 16],
+    /// The stack pointer (in the C helper's frame, just below the caller's).
+    pub(crate) sp: usize,
+    /// `current`'s stack: its lowest address and size (`THREAD_SIZE`).
+    pub(crate) task_stack: (usize, usize),
+    /// This CPU's interrupt stack, if `sp` is on it: its top and size
+    /// (`rust/irq_stack.h` says how it is found).
+    pub(crate) irq_stack: Option<(usize, usize)>,
 }
 
-/// `preempt_count()`: hardirq, softirq and preemption-disable counts.
-pub(crate) fn preempt_count() -> u32 {
-    // SAFETY: Reads this CPU's (or task's) count; no precondition.
-    unsafe { bindings::irqctx_preempt_count() }
-}
-
-/// `in_hardirq()`.
-pub(crate) fn in_hardirq() -> bool {
-    // SAFETY: Reads `preempt_count()`; no precondition.
-    unsafe { bindings::irqctx_in_hardirq() }
-}
-
-/// `in_serving_softirq()`.
-pub(crate) fn in_serving_softirq() -> bool {
-    // SAFETY: Reads `preempt_count()` (RT: the task's count); no precondition.
-    unsafe { bindings::irqctx_in_serving_softirq() }
-}
-
-/// `in_task()`.
-pub(crate) fn in_task() -> bool {
-    // SAFETY: Reads `preempt_count()`; no precondition.
-    unsafe { bindings::irqctx_in_task() }
-}
-
-/// `irqs_disabled()`.
-pub(crate) fn irqs_disabled() -> bool {
-    // SAFETY: Reads this CPU's interrupt flag; no precondition.
-    unsafe { bindings::irqctx_irqs_disabled() }
-}
-
-/// `current->pid` (in hardirq and softirq context: the interrupted task).
-pub(crate) fn current_pid() -> i32 {
-    // SAFETY: `current` is always a valid task.
-    unsafe { bindings::irqctx_current_pid() }
-}
-
-/// `current->comm`, NUL-padded; read racily by design, as `%s` of it is.
-pub(crate) fn current_comm() -> [u8; 16] {
-    let mut comm = [0u8; 16];
-    // SAFETY: `current` is always a valid task; `comm` has room for
-    // `TASK_COMM_LEN` bytes.
-    unsafe { bindings::irqctx_current_comm(comm.as_mut_ptr()) };
-    comm
+/// Reads where the caller runs (see [`Snapshot`]).
+#[inline]
+pub(crate) fn snapshot() -> Snapshot {
+    let mut s = core::mem::MaybeUninit::<bindings::irqctx_snapshot>::uninit();
+    // SAFETY: The helper reads this CPU's state and `current` (always a
+    // valid task) and writes every field of `*s`.
+    let s = unsafe {
+        bindings::irqctx_snapshot(s.as_mut_ptr());
+        s.assume_init()
+    };
+    Snapshot {
+        cpu: s.cpu,
+        preempt_count: s.preempt_count,
+        hardirq: s.hardirq,
+        softirq: s.softirq,
+        task: s.task,
+        irqs_off: s.irqs_off,
+        pid: s.pid,
+        comm: s.comm,
+        sp: s.sp,
+        task_stack: (s.task_stack, s.thread_size),
+        irq_stack: (s.irq_stack_top != 0
+            && (s.irq_stack_top.saturating_sub(s.irq_stack_size)..s.irq_stack_top).contains(&s.sp))
+        .then_some((s.irq_stack_top, s.irq_stack_size)),
+    }
 }
 
 /// `current->nvcsw`: the voluntary context switches of `current`.
 pub(crate) fn current_nvcsw() -> u64 {
     // SAFETY: Reads a counter of `current`, which only `current` changes.
     (unsafe { bindings::irqctx_current_nvcsw() }) as u64
-}
-
-/// The stack pointer.
-pub(crate) fn stack_pointer() -> usize {
-    // SAFETY: Reads a register.
-    unsafe { bindings::irqctx_stack_pointer() }
-}
-
-/// `current`'s stack: its lowest address and size (`THREAD_SIZE`).
-pub(crate) fn task_stack() -> (usize, usize) {
-    // SAFETY: `current` is always a valid task with a stack.
-    unsafe {
-        (
-            bindings::irqctx_task_stack(),
-            bindings::irqctx_thread_size(),
-        )
-    }
-}
-
-/// This CPU's interrupt stack, if `sp` is on it: its top and size
-/// (`rust/irq_stack.h` says how it is found).
-pub(crate) fn irq_stack(sp: usize) -> Option<(usize, usize)> {
-    // SAFETY: Reads this CPU's stack without faulting (a guess that is not
-    // mapped reads as no stack), and returns a constant.
-    let (top, size) = unsafe {
-        (
-            bindings::irqctx_irq_stack_top(sp),
-            bindings::irqctx_irq_stack_size(),
-        )
-    };
-    (top != 0 && (top.saturating_sub(size)..top).contains(&sp)).then_some((top, size))
 }
 
 /// Busy-waits `us` microseconds with local interrupts off (the hardware
