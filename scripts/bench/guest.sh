@@ -105,25 +105,35 @@ done
 # the writer's own vCPU. (An edu handler on the other vCPU would wait in its
 # MMIO accesses for QEMU's device lock while the writer's vCPU holds it:
 # that measures QEMU, not the handler.)
-say "P2: top-half cost, irqctx then C twin then empty handler (${P2_SECONDS}s each)"
-taskset -c 0 sh -c "printf 'reset_latency\nbh=none\nperiod_us=1000\nstart\n' >/dev/irqctx"
-sleep "$P2_SECONDS"
-echo stop >/dev/irqctx
-taskset -c 0 sh -c "echo irq_work=$BURST >/dev/irqctx" || die "irq_work=$BURST failed"
-if [ "$edu" = 1 ]; then
-	taskset -c 0 sh -c "echo raise=$BURST >/dev/irqctx" || die "raise=$BURST failed"
-fi
-grep "^metric=cost " "$DBG/latency" >"$OUT/p2-rust.txt"
-rmmod irqctx || die "rmmod irqctx failed"
-for twin in c empty; do
-	e=0
-	[ "$twin" = empty ] && e=1
-	taskset -c 0 insmod /irqctx/irqctx_twin.ko period_us=1000 empty=$e ||
+# Rounds alternate irqctx and its C twin, each loaded afresh, so that a
+# ratio compares two runs seconds apart: under TCG one run's median moves
+# by a third from one few seconds to the next.
+say "P2: top-half cost, irqctx and its C twin alternating ($P2_ROUNDS rounds of ${P2_SECONDS}s each), then an empty handler"
+twin_run() { # NAME EMPTY
+	taskset -c 0 insmod /irqctx/irqctx_twin.ko period_us=1000 empty=$2 ||
 		die "insmod irqctx_twin.ko failed"
 	sleep "$P2_SECONDS"
-	grep "^metric=cost " /sys/kernel/debug/irqctx_twin/latency >"$OUT/p2-$twin.txt"
+	grep "^metric=cost " /sys/kernel/debug/irqctx_twin/latency >"$OUT/p2-$1.txt"
 	rmmod irqctx_twin
+}
+round=1
+while [ "$round" -le "$P2_ROUNDS" ]; do
+	[ "$round" = 1 ] || insmod /irqctx/irqctx.ko || die "insmod irqctx.ko failed"
+	taskset -c 0 sh -c "printf 'reset_latency\nbh=none\nperiod_us=1000\nstart\n' >/dev/irqctx"
+	sleep "$P2_SECONDS"
+	echo stop >/dev/irqctx
+	if [ "$round" = "$P2_ROUNDS" ]; then
+		taskset -c 0 sh -c "echo irq_work=$BURST >/dev/irqctx" || die "irq_work=$BURST failed"
+		if [ "$edu" = 1 ]; then
+			taskset -c 0 sh -c "echo raise=$BURST >/dev/irqctx" || die "raise=$BURST failed"
+		fi
+	fi
+	grep "^metric=cost " "$DBG/latency" >"$OUT/p2-rust-$round.txt"
+	rmmod irqctx || die "rmmod irqctx failed"
+	twin_run "c-$round" 0
+	round=$((round + 1))
 done
+twin_run empty 1
 insmod /irqctx/irqctx.ko || die "insmod irqctx.ko failed"
 
 # -- P3: the highest rate a reader that keeps up gets everything at -----------

@@ -214,23 +214,38 @@ def main():
 
     # -- P2 --------------------------------------------------------------
     say("P2: top-half cost, entry -> return (us), hrtimer every 1000 us, bh=none")
-    cost = {}
-    for impl in ("rust", "c", "empty"):
-        for line in read(guest, f"p2-{impl}.txt"):
-            f = kv(line)
-            cost[(impl, f["source"])] = f
+    def cost_of(name):
+        return {kv(line)["source"]: kv(line) for line in read(guest, f"p2-{name}.txt")}
+    rounds = sorted(int(n[len("p2-rust-"):-4]) for n in os.listdir(guest)
+                    if re.fullmatch(r"p2-rust-\d+\.txt", n))
+    if not rounds:
+        raise Missing("no P2 rounds")
+    say("round |  irqctx p50/p99 |  C twin p50/p99 |  Rust/C p50 p99")
+    ratios = {"p50_ns": [], "p99_ns": []}
+    for r in rounds:
+        rust, c = cost_of(f"rust-{r}").get("hrtimer"), cost_of(f"c-{r}").get("hrtimer")
+        if not rust or not c or int(rust["count"]) == 0 or int(c["count"]) == 0:
+            raise Missing(f"no hrtimer cost in P2 round {r}")
+        for q in ratios:
+            ratios[q].append(int(rust[q]) / max(int(c[q]), 1))
+        say(f"{r:>5} | {int(rust['p50_ns']) / 1000:>6.2f} {int(rust['p99_ns']) / 1000:>7.2f} | "
+            f"{int(c['p50_ns']) / 1000:>6.2f} {int(c['p99_ns']) / 1000:>7.2f} | "
+            f"{ratios['p50_ns'][-1]:>7.2f} {ratios['p99_ns'][-1]:>5.2f}")
+    cost = {("rust", src): f for src, f in cost_of(f"rust-{rounds[-1]}").items()}
+    cost[("c", "hrtimer")] = cost_of(f"c-{rounds[-1]}")["hrtimer"]
+    cost[("empty", "hrtimer")] = cost_of("empty").get("hrtimer")
+    if not cost[("empty", "hrtimer")] or int(cost[("empty", "hrtimer")]["count"]) == 0:
+        raise Missing("no empty handler's hrtimer cost")
+    say("last round and the empty handler:")
     say(f"{'source':9} {'handler':22} | {'count':>6} {'p50':>7} {'p99':>7} {'max':>7}")
     labels = {"rust": "irqctx (Rust)", "c": "C twin", "empty": "empty C handler"}
     for (impl, src), f in cost.items():
         say(f"{src:9} {labels[impl]:22} | {f['count']:>6} " + " ".join(
             f"{int(f[k]) / 1000:>7.2f}" for k in ("p50_ns", "p99_ns", "max_ns")))
-    for k in (("rust", "hrtimer"), ("c", "hrtimer"), ("empty", "hrtimer")):
-        if k not in cost or int(cost[k]["count"]) == 0:
-            raise Missing(f"no {k[0]} hrtimer cost")
-    rust, c, empty = (cost[(i, "hrtimer")] for i in ("rust", "c", "empty"))
+    rust, empty = cost[("rust", "hrtimer")], cost[("empty", "hrtimer")]
     for q in ("p50_ns", "p99_ns"):
-        say(f"P2 {q[:-3]}: Rust/C = {int(rust[q]) / max(int(c[q]), 1):.2f}, "
-            f"Rust/empty = {int(rust[q]) / max(int(empty[q]), 1):.2f}")
+        say(f"P2 {q[:-3]}: Rust/C = {spread(ratios[q])} (median [min..max] of {len(rounds)} rounds), "
+            f"Rust/empty = {int(rust[q]) / max(int(empty[q]), 1):.2f} (last round)")
     say("")
 
     # -- P3 --------------------------------------------------------------
