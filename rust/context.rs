@@ -16,22 +16,8 @@ use crate::compat::cpu;
 /// A snapshot of the execution context.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct Context {
-    /// `raw_smp_processor_id()`.
-    pub(crate) cpu: u32,
-    /// `preempt_count()`: hardirq, softirq and preemption-disable counts.
-    pub(crate) preempt_count: u32,
-    /// `in_hardirq()`.
-    pub(crate) hardirq: bool,
-    /// `in_serving_softirq()`.
-    pub(crate) softirq: bool,
-    /// `in_task()`.
-    pub(crate) task: bool,
-    /// `irqs_disabled()`.
-    pub(crate) irqs_off: bool,
-    /// `current->pid`.
-    pub(crate) pid: i32,
-    /// `current->comm`, NUL-padded.
-    pub(crate) comm: [u8; 16],
+    /// The predicates, the CPU and `current`.
+    pub(crate) running: cpu::Running,
     /// The stack the capture ran on.
     pub(crate) stack: Stack,
     /// Bytes of that stack in use below its top (0 for [`Stack::Other`]).
@@ -53,16 +39,16 @@ pub(crate) enum Stack {
 }
 
 impl Stack {
-    /// The stack `snap` was taken on, and the bytes in use below its top.
-    fn of(snap: &cpu::Snapshot) -> (Self, u32) {
-        let sp = snap.sp;
+    /// The stack `stacks` were read on, and the bytes in use below its top.
+    fn of(stacks: &cpu::Stacks) -> (Self, u32) {
+        let sp = stacks.sp;
         // `sp` is below `top` wherever this is called.
         let used = |top: usize| u32::try_from(top - sp).unwrap_or(u32::MAX);
-        let (task, task_size) = snap.task_stack;
+        let (task, task_size) = stacks.task;
         let task_top = task.wrapping_add(task_size);
         if (task..task_top).contains(&sp) {
             (Stack::Task, used(task_top))
-        } else if let Some((irq_top, _)) = snap.irq_stack {
+        } else if let Some((irq_top, _)) = stacks.irq {
             (Stack::Irq, used(irq_top))
         } else {
             (Stack::Other, 0)
@@ -82,17 +68,10 @@ impl Stack {
 impl Context {
     /// Captures the context of the caller.
     pub(crate) fn capture() -> Self {
-        let snap = cpu::snapshot();
-        let (stack, stack_used) = Stack::of(&snap);
+        let (running, stacks) = cpu::snapshot();
+        let (stack, stack_used) = Stack::of(&stacks);
         Self {
-            cpu: snap.cpu,
-            preempt_count: snap.preempt_count,
-            hardirq: snap.hardirq,
-            softirq: snap.softirq,
-            task: snap.task,
-            irqs_off: snap.irqs_off,
-            pid: snap.pid,
-            comm: snap.comm,
+            running,
             stack,
             stack_used,
         }
@@ -100,11 +79,11 @@ impl Context {
 
     /// The context's name: `hardirq`, `softirq` or `task`.
     pub(crate) fn name(&self) -> &'static str {
-        if self.hardirq {
+        if self.running.hardirq {
             "hardirq"
-        } else if self.softirq {
+        } else if self.running.softirq {
             "softirq"
-        } else if self.task {
+        } else if self.running.task {
             "task"
         } else {
             "other"
@@ -113,11 +92,8 @@ impl Context {
 
     /// `current->comm` up to its NUL, or `?` if it is not UTF-8.
     pub(crate) fn comm(&self) -> &str {
-        let len = self
-            .comm
-            .iter()
-            .position(|&b| b == 0)
-            .unwrap_or(self.comm.len());
-        core::str::from_utf8(&self.comm[..len]).unwrap_or("?")
+        let comm = &self.running.comm;
+        let len = comm.iter().position(|&b| b == 0).unwrap_or(comm.len());
+        core::str::from_utf8(&comm[..len]).unwrap_or("?")
     }
 }

@@ -278,13 +278,13 @@ impl Record {
             }
         }
         w.str(" ctx=", c.name());
-        w.u64(" cpu=", c.cpu.into());
-        w.hex(" preempt=", c.preempt_count);
-        w.u64(" irqs_off=", c.irqs_off.into());
-        w.u64(" hardirq=", c.hardirq.into());
-        w.u64(" softirq=", c.softirq.into());
-        w.u64(" task=", c.task.into());
-        w.i64(" pid=", c.pid.into());
+        w.u64(" cpu=", c.running.cpu.into());
+        w.hex(" preempt=", c.running.preempt_count);
+        w.u64(" irqs_off=", c.running.irqs_off.into());
+        w.u64(" hardirq=", c.running.hardirq.into());
+        w.u64(" softirq=", c.running.softirq.into());
+        w.u64(" task=", c.running.task.into());
+        w.i64(" pid=", c.running.pid.into());
         w.push(b" comm=");
         // Keep the line splittable on spaces whatever the task is called.
         for ch in c.comm().chars() {

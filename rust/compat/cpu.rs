@@ -14,10 +14,10 @@
 
 use crate::bindings;
 
-/// Where the caller runs, read at once by one C call: every stage of every
-/// event captures it, the top halves in hardirq context.
-#[derive(Clone, Copy)]
-pub(crate) struct Snapshot {
+/// What the kernel says of where the caller runs: the context predicates,
+/// the CPU and `current`.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Running {
     /// `raw_smp_processor_id()`: the CPU (it may move right after, unless
     /// preemption is off).
     pub(crate) cpu: u32,
@@ -36,18 +36,23 @@ pub(crate) struct Snapshot {
     pub(crate) pid: i32,
     /// `current->comm`, NUL-padded; read racily by design, as `%s` of it is.
     pub(crate) comm: [u8; 16],
+}
+
+/// The stack the caller runs on, and the stacks it could be.
+pub(crate) struct Stacks {
     /// The stack pointer (in the C helper's frame, just below the caller's).
     pub(crate) sp: usize,
     /// `current`'s stack: its lowest address and size (`THREAD_SIZE`).
-    pub(crate) task_stack: (usize, usize),
+    pub(crate) task: (usize, usize),
     /// This CPU's interrupt stack, if `sp` is on it: its top and size
     /// (`rust/irq_stack.h` says how it is found).
-    pub(crate) irq_stack: Option<(usize, usize)>,
+    pub(crate) irq: Option<(usize, usize)>,
 }
 
-/// Reads where the caller runs (see [`Snapshot`]).
+/// Reads where the caller runs, at once, by one C call: every stage of
+/// every event does, the top halves in hardirq context.
 #[inline]
-pub(crate) fn snapshot() -> Snapshot {
+pub(crate) fn snapshot() -> (Running, Stacks) {
     let mut s = core::mem::MaybeUninit::<bindings::irqctx_snapshot>::uninit();
     // SAFETY: The helper reads this CPU's state and `current` (always a
     // valid task) and writes every field of `*s`.
@@ -55,7 +60,7 @@ pub(crate) fn snapshot() -> Snapshot {
         bindings::irqctx_snapshot(s.as_mut_ptr());
         s.assume_init()
     };
-    Snapshot {
+    let running = Running {
         cpu: s.cpu,
         preempt_count: s.preempt_count,
         hardirq: s.hardirq,
@@ -64,12 +69,15 @@ pub(crate) fn snapshot() -> Snapshot {
         irqs_off: s.irqs_off,
         pid: s.pid,
         comm: s.comm,
+    };
+    let irq_bottom = s.irq_stack_top.saturating_sub(s.irq_stack_size);
+    let stacks = Stacks {
         sp: s.sp,
-        task_stack: (s.task_stack, s.thread_size),
-        irq_stack: (s.irq_stack_top != 0
-            && (s.irq_stack_top.saturating_sub(s.irq_stack_size)..s.irq_stack_top).contains(&s.sp))
-        .then_some((s.irq_stack_top, s.irq_stack_size)),
-    }
+        task: (s.task_stack, s.thread_size),
+        irq: (s.irq_stack_top != 0 && (irq_bottom..s.irq_stack_top).contains(&s.sp))
+            .then_some((s.irq_stack_top, s.irq_stack_size)),
+    };
+    (running, stacks)
 }
 
 /// `current->nvcsw`: the voluntary context switches of `current`.

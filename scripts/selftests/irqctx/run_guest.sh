@@ -21,7 +21,7 @@ if [ -w "$KMEMLEAK" ] && kmemleak_scan "$(uptime_s)" 2>/dev/null; then
 	echo clear >"$KMEMLEAK"
 fi
 
-# KCSAN (the kcsan kernel): four data races of the core kernel's own, which
+# KCSAN (the kcsan kernel): five data races of the core kernel's own, which
 # irqctx has no part in, are filtered out, so that a report is about the
 # module's paths: do_nanosleep() reads the hrtimer sleeper's task with a
 # plain load while hrtimer_wakeup() clears it from the timer interrupt (the
@@ -35,13 +35,16 @@ fi
 # kernel; the workqueue tests wake workers often); and load_elf_binary() sets
 # PF_RANDOMIZE with a plain "current->flags |=" while RCU's softirq on the
 # same CPU tests the flags word for PF_VCPU (every exec can meet it; once in
-# about ten kcsan runs). irqctx calls none of them.
+# about ten kcsan runs); and fork's dup_task_struct() copies the parent's
+# task_struct with memcpy_and_pad() while the tick interrupting the parent
+# on its own CPU updates its rcu_read_lock_nesting (__rcu_read_lock() from
+# perf_event_task_tick()). irqctx calls none of them.
 KCSAN_CTL=/sys/kernel/debug/kcsan
 if [ -w "$KCSAN_CTL" ]; then
-	for f in do_nanosleep memchr_inv wq_worker_running load_elf_binary; do
+	for f in do_nanosleep memchr_inv wq_worker_running load_elf_binary memcpy_and_pad; do
 		echo "!$f" >"$KCSAN_CTL"
 	done
-	echo "# kcsan: reports in do_nanosleep(), memchr_inv(), wq_worker_running() and load_elf_binary() filtered (the core kernel's races)"
+	echo "# kcsan: reports in do_nanosleep(), memchr_inv(), wq_worker_running(), load_elf_binary() and memcpy_and_pad() filtered (the core kernel's races)"
 fi
 
 timeout=$(sed -n 's/^timeout=//p' "$IRQCTX_DIR/settings")
