@@ -468,33 +468,18 @@ probe_context! {
     EduContext: (Arc<IrqCtx>, Arc<EduDevices>, IrqMode);
 }
 
-/// What a bound device holds, released in field order (see `PinnedDrop`):
-/// the slot last, once no handler of the device can run any more. The
-/// registers are upstream's `Devres`: revoked after this is dropped.
-#[pin_data(PinnedDrop)]
+/// What a bound device holds, released in field order once
+/// [`EduDriver::unbind`] has quieted the device: the line (`free_irq()`,
+/// then the vectors), the device's enable, and last the slot (its lane),
+/// which no handler can use any more. The registers are upstream's
+/// `Devres`: revoked after this is dropped.
+#[pin_data]
 pub(crate) struct EduBinding<'bound> {
     #[pin]
     irq: ThreadedIrq<'bound, EduHandler>,
     enabled: Enabled<'bound>,
     /// Not named `slot`: see [`Edu::slot_index`].
     edu_slot: EduSlot,
-}
-
-#[pinned_drop]
-impl PinnedDrop for EduBinding<'_> {
-    fn drop(self: Pin<&mut Self>) {
-        // Unpublish, stop commands (waiting for the one in progress), then
-        // the fields drop in order: the line (free_irq, then the vectors),
-        // the device's enable, and last the slot (its lane), which no
-        // handler can use any more.
-        let this = &self.irq.handler().0;
-        drop(self.edu_slot.unpublish());
-        this.stop_commands();
-        this.quiet();
-        // And whatever the device does from now on, it cannot assert INTx.
-        self.enabled.set_intx(false);
-        pr_info!("edu: unbound, irq {} freed\n", self.irq.irq());
-    }
 }
 
 /// The PCI driver for the edu device.
@@ -597,6 +582,19 @@ impl pci::Driver for EduDriver {
                 Ok(())
             }))
         })
+    }
+
+    /// The device's teardown, while it is still bound (the data is
+    /// dropped after): unpublish it, stop commands (waiting for the one in
+    /// progress), quiet the device and disallow its INTx line.
+    fn unbind<'bound>(_pdev: &'bound pci::Device<Core<'_>>, this: Pin<&EduBinding<'bound>>) {
+        let edu = &this.irq.handler().0;
+        drop(this.edu_slot.unpublish());
+        edu.stop_commands();
+        edu.quiet();
+        // And whatever the device does from now on, it cannot assert INTx.
+        this.enabled.set_intx(false);
+        pr_info!("edu: unbound, irq {} freed\n", this.irq.irq());
     }
 }
 
