@@ -64,13 +64,6 @@ impl<'a, T: ThreadedHandler + 'static> ThreadedIrq<'a, T> {
         })
     }
 
-    /// The Linux interrupt number.
-    pub(crate) fn irq(&self) -> u32 {
-        self.vectors
-            .index(0)
-            .map_or(0, |vector| IrqRequest::from(vector).irq())
-    }
-
     /// The handler data.
     pub(crate) fn handler(&self) -> &T {
         self.registration.handler()

@@ -594,7 +594,7 @@ impl pci::Driver for EduDriver {
         edu.quiet();
         // And whatever the device does from now on, it cannot assert INTx.
         this.enabled.set_intx(false);
-        pr_info!("edu: unbound, irq {} freed\n", this.irq.irq());
+        pr_info!("edu: unbound, irq {} freed\n", edu.irq);
     }
 }
 
