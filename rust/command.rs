@@ -6,6 +6,7 @@
 //! invalid the whole write fails with `EINVAL` and nothing changes. Then
 //! [`Control::execute`] hands each command to the source it drives.
 
+use crate::ctx::Task;
 use crate::device::{Bottom, IrqCtx};
 use crate::misuse::MisuseState;
 use crate::sources::edu::{Edu, EduDevices};
@@ -214,19 +215,27 @@ pub(crate) struct Control {
 impl Control {
     /// Carries out one (valid) command. Commands that trigger interrupts
     /// sleep until they were handled.
-    pub(crate) fn execute(&self, cmd: Command) -> Result {
+    pub(crate) fn execute(&self, task: &mut Task, cmd: Command) -> Result {
         let dev = &self.dev;
         match cmd {
-            Command::Start => IrqCtx::timer_start(dev.as_arc_borrow()),
-            Command::Stop => dev.timer_stop(),
+            Command::Start => IrqCtx::timer_start(dev.as_arc_borrow(), task),
+            Command::Stop => dev.timer_stop(task),
             Command::Wake => dev.readers.notify_all(),
-            Command::PeriodUs(us) => IrqCtx::timer_set_period(dev.as_arc_borrow(), us),
-            Command::IrqWork(n) => return IrqCtx::irq_work_trigger(dev.as_arc_borrow(), n),
+            Command::PeriodUs(us) => IrqCtx::timer_set_period(dev.as_arc_borrow(), task, us),
+            Command::IrqWork(n) => return IrqCtx::irq_work_trigger(dev.as_arc_borrow(), task, n),
             Command::Bottoms(mask) => dev.set_bottoms(mask),
-            Command::Raise(n) => return self.with_edu(|edu| edu.raise(n)),
-            Command::Factorial(n) => return self.with_edu(|edu| edu.factorial(n).map(|_| ())),
-            Command::Misuse(case) => return self.misuse.trigger(dev.as_arc_borrow(), case),
-            Command::IrqsOff(us) => crate::compat::cpu::busy_wait_irqs_off(us),
+            Command::Raise(n) => return self.with_edu(task, |edu, task| edu.raise(task, n)),
+            Command::Factorial(n) => {
+                return self.with_edu(task, |edu, task| edu.factorial(task, n).map(|_| ()))
+            }
+            Command::Misuse(case) => return self.misuse.trigger(dev.as_arc_borrow(), task, case),
+            Command::IrqsOff(us) => {
+                // The bench's interference: interrupts off (the hardware
+                // flag, on PREEMPT_RT too) for `us`, as a driver that holds
+                // a `spin_lock_irqsave()` section too long does.
+                let _off = task.irqs_off();
+                crate::compat::clock::busy_wait_us(us);
+            }
             Command::ResetLatency => dev.latency.reset(),
         }
         Ok(())
@@ -236,7 +245,7 @@ impl Control {
     /// commands on it; `ENODEV` if there is none or it is unbound
     /// meanwhile. The device list is only locked to pick the device, so
     /// statistics, probe and unbind of other devices never wait for `f`.
-    fn with_edu(&self, f: impl FnOnce(&Edu) -> Result) -> Result {
-        self.edu.first().ok_or(ENODEV)?.command(f)
+    fn with_edu(&self, task: &mut Task, f: impl FnOnce(&Edu, &mut Task) -> Result) -> Result {
+        self.edu.first(task).ok_or(ENODEV)?.command(task, f)
     }
 }

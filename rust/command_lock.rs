@@ -12,6 +12,7 @@
 //! lock's owner is going away.
 
 use crate::compat::poll::PollCondVar;
+use crate::ctx::Task;
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::{error::code::ENODEV, prelude::*};
 
@@ -56,10 +57,10 @@ impl CommandLock {
 
     /// Takes the lock, sleeping interruptibly while another task holds it:
     /// `ERESTARTSYS` on a signal, `ENODEV` once the lock is closed.
-    pub(crate) fn lock(&self) -> Result<CommandGuard<'_>> {
+    pub(crate) fn lock(&self, task: &mut Task) -> Result<CommandGuard<'_>> {
         let closed = || self.closed.load(Ordering::Acquire);
         let mut got = false;
-        self.waiters.wait_interruptible(|| {
+        self.waiters.wait_interruptible(task, |_| {
             got = !closed() && self.try_lock();
             got || closed()
         })?;
@@ -74,10 +75,10 @@ impl CommandLock {
     /// returns once the current holder, if any, has unlocked. Process
     /// context; the holder must be bounded (commands check whether their
     /// device is going away between steps).
-    pub(crate) fn close(&self) {
+    pub(crate) fn close(&self, task: &mut Task) {
         self.closed.store(true, Ordering::Release);
         self.waiters.notify_all();
-        self.waiters.wait_uninterruptible(|| self.try_lock());
+        self.waiters.wait_uninterruptible(task, |_| self.try_lock());
     }
 }
 

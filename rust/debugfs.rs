@@ -21,19 +21,27 @@
 
 use crate::command::Control;
 use crate::compat::debugfs::Show;
+use crate::ctx::Task;
 use crate::event::{Source, Stage};
 use crate::{histogram, misuse};
 use core::fmt::Write;
 use core::sync::atomic::Ordering;
-use kernel::{alloc::flags::GFP_KERNEL, prelude::*};
+use kernel::{alloc::Flags, prelude::*};
 
-/// `core::fmt::Write` into a `KVec<u8>`.
-struct Text<'a>(pub(crate) &'a mut KVec<u8>);
+/// `core::fmt::Write` into a `KVec<u8>`, growing it with these flags.
+struct Text<'a>(&'a mut KVec<u8>, Flags);
+
+impl<'a> Text<'a> {
+    /// Writes into `out`, allocating as `task` may (`GFP_KERNEL`).
+    fn new(out: &'a mut KVec<u8>, task: &Task) -> Self {
+        Text(out, task.gfp_kernel())
+    }
+}
 
 impl Write for Text<'_> {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
         self.0
-            .extend_from_slice(s.as_bytes(), GFP_KERNEL)
+            .extend_from_slice(s.as_bytes(), self.1)
             .map_err(|_| core::fmt::Error)
     }
 }
@@ -42,17 +50,17 @@ impl Write for Text<'_> {
 pub(crate) const STATS: u64 = 0;
 
 impl Show<STATS> for Control {
-    fn show(&self, out: &mut KVec<u8>) -> Result {
+    fn show(&self, out: &mut KVec<u8>, task: &mut Task) -> Result {
         // Copy under the lock, format after: the lock disables interrupts.
         let dev = &self.dev;
         let (top, delay, irq_none, readers, sleeps, rechecks, lost) = {
-            let st = dev.state.lock();
+            let st = dev.state.lock(task);
             let s = &st.stats;
             (
                 s.top, s.delay, s.irq_none, s.readers, s.sleeps, s.rechecks, s.lost,
             )
         };
-        let mut w = Text(out);
+        let mut w = Text::new(out, task);
         let mut fmt = || -> core::fmt::Result {
             for src in Source::ALL {
                 writeln!(w, "source={} top={}", src.name(), top[src.index()])?;
@@ -91,7 +99,7 @@ impl Show<STATS> for Control {
                 if on { "running" } else { "stopped" },
                 dev.period_ns.load(Ordering::Relaxed) / 1000
             )?;
-            self.edu.describe(&mut w)
+            self.edu.describe(task, &mut w)
         };
         fmt().map_err(|_| ENOMEM)
     }
@@ -101,8 +109,8 @@ impl Show<STATS> for Control {
 pub(crate) const MISUSE: u64 = 1;
 
 impl Show<MISUSE> for Control {
-    fn show(&self, out: &mut KVec<u8>) -> Result {
-        let mut w = Text(out);
+    fn show(&self, out: &mut KVec<u8>, task: &mut Task) -> Result {
+        let mut w = Text::new(out, task);
         let mut fmt = || -> core::fmt::Result {
             writeln!(
                 w,
@@ -133,8 +141,8 @@ pub(crate) const LATENCY: u64 = 2;
 pub(crate) const LATENCY_BUCKETS: u64 = 3;
 
 impl Show<LATENCY> for Control {
-    fn show(&self, out: &mut KVec<u8>) -> Result {
-        let mut w = Text(out);
+    fn show(&self, out: &mut KVec<u8>, task: &mut Task) -> Result {
+        let mut w = Text::new(out, task);
         for (metric, src, stage, h) in self.dev.latency.rows() {
             writeln!(
                 w,
@@ -151,8 +159,8 @@ impl Show<LATENCY> for Control {
 }
 
 impl Show<LATENCY_BUCKETS> for Control {
-    fn show(&self, out: &mut KVec<u8>) -> Result {
-        let mut w = Text(out);
+    fn show(&self, out: &mut KVec<u8>, task: &mut Task) -> Result {
+        let mut w = Text::new(out, task);
         for (metric, src, stage, h) in self.dev.latency.rows() {
             for (i, count) in h.counts().enumerate().filter(|(_, c)| *c > 0) {
                 let (lo, hi) = histogram::bounds(i);

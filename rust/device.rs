@@ -17,16 +17,15 @@ use crate::compat::{
     workqueue::{self, new_work, Work},
 };
 use crate::context::Context;
+use crate::ctx::{self, new_mutex, new_spinlock_irq, HardIrq, Mutex, SoftIrq, SpinLockIrq, Task};
 use crate::event::{Event, Source, Stage};
 use crate::latency::Latency;
 use crate::ratelimit::RateLimit;
 use crate::ring::Ring;
 use core::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, Ordering};
 use kernel::{
-    alloc::flags::GFP_KERNEL,
-    new_mutex,
     prelude::*,
-    sync::{new_spinlock_irq, Arc, ArcBorrow, Mutex, SpinLockIrq},
+    sync::{Arc, ArcBorrow},
     time::hrtimer::{ArcHrTimerHandle, HrTimer},
 };
 
@@ -239,17 +238,21 @@ pub(crate) struct IrqCtx {
 /// and knows nothing else of it (irqctx's is the misuse cases', `misuse`).
 pub(crate) trait Hook: Send + Sync {
     /// Called by the irq_work top half, in hardirq context.
-    fn in_hardirq(&self);
+    fn in_hardirq(&self, irq: &mut HardIrq);
     /// Called by the BH stage, in softirq context.
-    fn in_softirq(&self);
+    fn in_softirq(&self, bh: &mut SoftIrq);
 }
 
 impl IrqCtx {
     /// A stopped device whose hrtimer period is `period_us`, whose stages
     /// call `hook`.
-    pub(crate) fn new(period_us: u64, hook: Arc<dyn Hook>) -> Result<impl PinInit<Self, Error>> {
-        let ring = Ring::new()?;
-        let latency = Latency::new()?;
+    pub(crate) fn new(
+        period_us: u64,
+        hook: Arc<dyn Hook>,
+        task: &Task,
+    ) -> Result<impl PinInit<Self, Error>> {
+        let ring = Ring::new(task)?;
+        let latency = Latency::new(task)?;
         Ok(try_pin_init!(Self {
             state <- new_spinlock_irq!(State {
                 ring,
@@ -294,13 +297,18 @@ impl IrqCtx {
     }
 
     /// Records a top half that came by `lane` and hands it to the selected
-    /// bottom halves. Any context. Returns whether the handler thread
+    /// bottom halves, from a top half. Returns whether the handler thread
     /// should run (edu only).
-    pub(crate) fn record_top(this: ArcBorrow<'_, Self>, lane: Lane, mut ev: Event) -> bool {
+    pub(crate) fn record_top(
+        this: ArcBorrow<'_, Self>,
+        irq: &mut HardIrq,
+        lane: Lane,
+        mut ev: Event,
+    ) -> bool {
         let mut queue = [false; Bottom::ALL.len()];
         ev.source = lane.source();
         {
-            let mut st = this.state.lock();
+            let mut st = this.state.lock(irq);
             let seq = st.ring.push(ev);
             st.stats.top[ev.source.index()] += 1;
             st.stats.delay[Stage::Top.index()].add(ev.delay_ns);
@@ -330,18 +338,20 @@ impl IrqCtx {
     }
 
     /// Runs bottom half `b`'s stage: takes what is pending (on every lane,
-    /// or only on lane `only`), lets `work` do the stage's work (returning
-    /// the ns it slept and the context switches it made) and records one
-    /// stage per lane that had top halves waiting.
-    pub(crate) fn run_stage(
+    /// or only on lane `only`), lets `work` do the stage's work in the
+    /// stage's context `C` (returning the ns it slept and the context
+    /// switches it made) and records one stage per lane that had top halves
+    /// waiting.
+    pub(crate) fn run_stage<C: ctx::Context>(
         &self,
+        cx: &mut C,
         b: Bottom,
         only: Option<Lane>,
-        work: impl FnOnce() -> (i64, u64),
+        work: impl FnOnce(&mut C) -> (i64, u64),
     ) {
         // Top halves arriving from here on queue the stage again.
         let pending = {
-            let mut st = self.state.lock();
+            let mut st = self.state.lock(cx);
             let row = &mut st.pending[b.index()];
             match only {
                 Some(lane) => {
@@ -358,9 +368,9 @@ impl IrqCtx {
         }
         let ctx = Context::capture();
         let start = clock::now_ns();
-        let (slept_ns, nvcsw) = work();
+        let (slept_ns, nvcsw) = work(cx);
         {
-            let mut st = self.state.lock();
+            let mut st = self.state.lock(cx);
             for (i, p) in pending.iter().enumerate() {
                 if p.batch == 0 {
                     continue;
@@ -388,17 +398,17 @@ impl IrqCtx {
     }
 
     /// What the stages allowed to sleep do to prove it: take a mutex,
-    /// allocate with `GFP_KERNEL` and sleep 1 ms ([`sleep_ms`], which is
-    /// never short of it on `ktime_get()`). Returns the ns it took and the
+    /// allocate with `GFP_KERNEL` and sleep 1 ms ([`Task::sleep_ms`], which
+    /// is never short of it on `ktime_get()`). Returns the ns it took and the
     /// voluntary context switches it made. Each of these is a bug in atomic
-    /// context. Process context only.
-    pub(crate) fn sleep_briefly(&self) -> (i64, u64) {
+    /// context, which is why each needs `task`.
+    pub(crate) fn sleep_briefly(&self, task: &Task) -> (i64, u64) {
         let nvcsw = crate::compat::cpu::current_nvcsw;
         let (start, switches) = (clock::now_ns(), nvcsw());
-        let mut runs = self.sleep_mutex.lock();
+        let mut runs = self.sleep_mutex.lock(task);
         *runs += 1;
-        let scratch = KVec::<u8>::with_capacity(4096, GFP_KERNEL);
-        sleep_ms(1);
+        let scratch = KVec::<u8>::with_capacity(4096, task.gfp_kernel());
+        task.sleep_ms(1);
         drop(scratch);
         drop(runs);
         (clock::now_ns() - start, nvcsw() - switches)
@@ -407,21 +417,10 @@ impl IrqCtx {
     /// Stops the hrtimer source and the bottom halves and waits for them;
     /// called at unload, once no file is open and no edu device is bound,
     /// so that nothing can start them again.
-    pub(crate) fn quiesce(&self) {
-        self.timer_stop();
+    pub(crate) fn quiesce(&self, task: &Task) {
+        self.timer_stop(task);
         // Nothing can queue work any more: cancel what was queued.
-        self.wq_work.cancel_sync();
-        self.bh_work.cancel_sync();
+        self.wq_work.cancel_sync(task);
+        self.bh_work.cancel_sync(task);
     }
-}
-
-/// Sleeps for at least `ms` milliseconds: `fsleep()`, on an hrtimer
-/// (`usleep_range()`) up to 20 ms, so never short of it on `ktime_get()`,
-/// where `msleep()`'s jiffies can be (a tick that lags and catches up in a
-/// jump). Process context only, which `might_sleep()` checks first:
-/// `fsleep()` itself does not, and in atomic context only the scheduler's
-/// "scheduling while atomic" would report it, once it schedules.
-pub(crate) fn sleep_ms(ms: i64) {
-    crate::compat::cpu::might_sleep!();
-    kernel::time::delay::fsleep(kernel::time::Delta::from_millis(ms));
 }

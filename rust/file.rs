@@ -21,10 +21,10 @@ use crate::compat::{
     miscdevice::{File, MiscDevice},
     poll::PollTable,
 };
+use crate::ctx::Task;
 use crate::event::{Line, Record};
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::{
-    alloc::flags::GFP_KERNEL,
     error::code::{EAGAIN, EINTR, EINVAL, ERESTARTSYS},
     prelude::*,
     sync::Arc,
@@ -43,11 +43,11 @@ pub(crate) struct Reader {
 }
 
 impl Reader {
-    fn has_data(&self) -> bool {
+    fn has_data(&self, task: &mut Task) -> bool {
         self.ctl
             .dev
             .state
-            .lock()
+            .lock(task)
             .ring
             .has_data(self.pos.load(Ordering::Acquire))
     }
@@ -57,14 +57,19 @@ impl Reader {
     /// `None` if there is none, `EINVAL` if it does not fit. `end` is
     /// `None` on a `read()`'s first call, which sets it to the ring's next
     /// sequence number under the same lock as the first record.
-    fn take(&self, room: usize, end: &mut Option<u64>) -> Result<Option<(Record, Line, u64, u64)>> {
+    fn take(
+        &self,
+        task: &mut Task,
+        room: usize,
+        end: &mut Option<u64>,
+    ) -> Result<Option<(Record, Line, u64, u64)>> {
         loop {
             let pos = self.pos.load(Ordering::Acquire);
             if end.is_some_and(|end| pos >= end) {
                 return Ok(None);
             }
             let got = {
-                let st = self.ctl.dev.state.lock();
+                let st = self.ctl.dev.state.lock(task);
                 end.get_or_insert(st.ring.next_seq());
                 st.ring.get(pos)
             };
@@ -89,14 +94,14 @@ impl Reader {
     /// One pass over what is there: copies whole lines into `buf` and
     /// returns the bytes copied (0 if another task sharing the file took
     /// everything first).
-    fn copy_out(&self, buf: &mut UserSliceWriter) -> Result<usize> {
+    fn copy_out(&self, task: &mut Task, buf: &mut UserSliceWriter) -> Result<usize> {
         let dev = &self.ctl.dev;
         // The records there when copying starts: a read() ends even while
         // sources keep producing.
         let mut end = None;
         let mut copied = 0;
         loop {
-            let (record, line, pos, next) = match self.take(buf.len(), &mut end) {
+            let (record, line, pos, next) = match self.take(task, buf.len(), &mut end) {
                 Ok(Some(taken)) => taken,
                 Ok(None) => break,
                 Err(e) if copied == 0 => return Err(e),
@@ -111,7 +116,7 @@ impl Reader {
                 return if copied > 0 { Ok(copied) } else { Err(e) };
             }
             if let Record::Lost { count } = record {
-                dev.state.lock().stats.lost += count;
+                dev.state.lock(task).stats.lost += count;
             }
             copied += line.as_bytes().len();
         }
@@ -124,28 +129,33 @@ impl MiscDevice for IrqCtxFile {
     type Ptr = KBox<Reader>;
     type RegistrationData = Arc<Control>;
 
-    fn open(ctl: &Arc<Control>, _file: &File) -> Result<KBox<Reader>> {
+    fn open(ctl: &Arc<Control>, _file: &File, task: &mut Task) -> Result<KBox<Reader>> {
         let dev = &ctl.dev;
         let reader = KBox::new(
             Reader {
                 ctl: ctl.clone(),
                 pos: AtomicU64::new(0),
             },
-            GFP_KERNEL,
+            task.gfp_kernel(),
         )?;
         // Counted only once the open cannot fail any more.
-        let mut st = dev.state.lock();
+        let mut st = dev.state.lock(task);
         st.stats.readers += 1;
         reader.pos.store(st.ring.next_seq(), Ordering::Release);
         drop(st);
         Ok(reader)
     }
 
-    fn release(reader: KBox<Reader>, _file: &File) {
-        reader.ctl.dev.state.lock().stats.readers -= 1;
+    fn release(reader: KBox<Reader>, _file: &File, task: &mut Task) {
+        reader.ctl.dev.state.lock(task).stats.readers -= 1;
     }
 
-    fn read(reader: &Reader, file: &File, mut buf: UserSliceWriter) -> Result<usize> {
+    fn read(
+        reader: &Reader,
+        file: &File,
+        mut buf: UserSliceWriter,
+        task: &mut Task,
+    ) -> Result<usize> {
         let dev = &reader.ctl.dev;
         if buf.is_empty() {
             return Ok(0);
@@ -153,18 +163,20 @@ impl MiscDevice for IrqCtxFile {
         if let Some(misused) = reader
             .ctl
             .misuse
-            .on_read(&dev.readers, || reader.has_data())
+            .on_read(task, &dev.readers, |task| reader.has_data(task))
         {
             return misused;
         }
         loop {
-            if !reader.has_data() {
+            if !reader.has_data(task) {
                 if file.is_nonblocking() {
                     return Err(EAGAIN);
                 }
-                let woke = dev.readers.wait_interruptible(|| reader.has_data());
+                let woke = dev
+                    .readers
+                    .wait_interruptible(task, |task| reader.has_data(task));
                 {
-                    let mut st = dev.state.lock();
+                    let mut st = dev.state.lock(task);
                     st.stats.sleeps += 1;
                     if let Ok(rechecks) = woke {
                         st.stats.rechecks += u64::from(rechecks);
@@ -172,18 +184,23 @@ impl MiscDevice for IrqCtxFile {
                 }
                 woke?;
             }
-            match reader.copy_out(&mut buf)? {
+            match reader.copy_out(task, &mut buf)? {
                 // Another task reading this file took the records first: the
                 // wake-up was not for us, wait again.
-                0 => dev.state.lock().stats.rechecks += 1,
+                0 => dev.state.lock(task).stats.rechecks += 1,
                 copied => return Ok(copied),
             }
         }
     }
 
-    fn write(reader: &Reader, _file: &File, mut buf: UserSliceReader) -> Result<usize> {
+    fn write(
+        reader: &Reader,
+        _file: &File,
+        mut buf: UserSliceReader,
+        task: &mut Task,
+    ) -> Result<usize> {
         let dev = &reader.ctl.dev;
-        reader.ctl.misuse.on_write();
+        reader.ctl.misuse.on_write(task);
         let len = buf.len();
         let mut text = [0u8; MAX_WRITE];
         let cmds = if len > MAX_WRITE {
@@ -199,7 +216,7 @@ impl MiscDevice for IrqCtxFile {
             EINVAL
         })?;
         for (i, cmd) in cmds.iter().enumerate() {
-            match reader.ctl.execute(cmd) {
+            match reader.ctl.execute(task, cmd) {
                 // A restart would carry out the commands before this one
                 // again.
                 Err(e) if e == ERESTARTSYS && i > 0 => return Err(EINTR),
@@ -209,9 +226,9 @@ impl MiscDevice for IrqCtxFile {
         Ok(len)
     }
 
-    fn poll(reader: &Reader, _file: &File, table: &mut PollTable<'_>) -> u32 {
+    fn poll(reader: &Reader, _file: &File, table: &mut PollTable<'_>, task: &mut Task) -> u32 {
         table.register_wait(&reader.ctl.dev.readers);
-        if reader.has_data() {
+        if reader.has_data(task) {
             crate::bindings::POLLIN | crate::bindings::POLLRDNORM
         } else {
             0

@@ -88,13 +88,10 @@ void irqctx_might_sleep(const char *file, int line)
 
 void irqctx_set_current_state(unsigned int state) { set_current_state(state); }
 
-void irqctx_rcu_read_lock(void) { rcu_read_lock(); }
-void irqctx_rcu_read_unlock(void) { rcu_read_unlock(); }
-
-/* The seqlock the sleep_in_seqlock misuse case writes under. */
-static DEFINE_SEQLOCK(irqctx_misuse_seqlock);
-void irqctx_misuse_write_seqlock(void) { write_seqlock(&irqctx_misuse_seqlock); }
-void irqctx_misuse_write_sequnlock(void) { write_sequnlock(&irqctx_misuse_seqlock); }
+/* A seqlock's write side (rust/ctx.rs: SeqLock). */
+void irqctx_seqlock_init(seqlock_t *sl) { seqlock_init(sl); }
+void irqctx_write_seqlock(seqlock_t *sl) { write_seqlock(sl); }
+void irqctx_write_sequnlock(seqlock_t *sl) { write_sequnlock(sl); }
 
 void irqctx_poll_wait(struct file *file, wait_queue_head_t *wq, poll_table *pt)
 {

@@ -10,6 +10,7 @@
 #include <linux/fs.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
+#include <linux/seqlock.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
@@ -47,14 +48,13 @@ u64 irqctx_pci_location(const struct pci_dev *pdev);
 unsigned long irqctx_local_irq_save(void);
 void irqctx_local_irq_restore(unsigned long flags);
 
-/* might_sleep() at a file and line (context.rs); the misuse cases'
- * hand-made sleep, RCU read-side section and seqlock. */
+/* might_sleep() at a file and line (compat/cpu.rs); the misuse cases'
+ * hand-made sleep; a seqlock's write side (ctx.rs). */
 void irqctx_might_sleep(const char *file, int line);
 void irqctx_set_current_state(unsigned int state);
-void irqctx_rcu_read_lock(void);
-void irqctx_rcu_read_unlock(void);
-void irqctx_misuse_write_seqlock(void);
-void irqctx_misuse_write_sequnlock(void);
+void irqctx_seqlock_init(seqlock_t *sl);
+void irqctx_write_seqlock(seqlock_t *sl);
+void irqctx_write_sequnlock(seqlock_t *sl);
 
 void irqctx_poll_wait(struct file *file, wait_queue_head_t *wq, poll_table *pt);
 

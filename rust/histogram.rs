@@ -14,8 +14,9 @@
 //! percentiles), so a value recorded in between may be in one and not the
 //! other.
 
+use crate::ctx::Task;
 use core::sync::atomic::{AtomicU64, Ordering};
-use kernel::{alloc::flags::GFP_KERNEL, prelude::*};
+use kernel::prelude::*;
 
 /// Buckets per power of two, as a shift.
 const SUB_BITS: u32 = 5;
@@ -63,10 +64,10 @@ pub(crate) struct Histogram {
 
 impl Histogram {
     /// An empty histogram.
-    pub(crate) fn new() -> Result<Self> {
-        let mut buckets = KVec::with_capacity(BUCKETS, GFP_KERNEL)?;
+    pub(crate) fn new(task: &Task) -> Result<Self> {
+        let mut buckets = KVec::with_capacity(BUCKETS, task.gfp_kernel())?;
         for _ in 0..BUCKETS {
-            buckets.push(AtomicU64::new(0), GFP_KERNEL)?;
+            buckets.push(AtomicU64::new(0), task.gfp_kernel())?;
         }
         Ok(Self {
             buckets,

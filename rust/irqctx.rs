@@ -10,7 +10,7 @@
 // `pin_init!` of `IrqCtx`, with its many fields, nests deeper than the default.
 #![recursion_limit = "256"]
 
-use kernel::{alloc::flags::GFP_KERNEL, c_str, prelude::*, sync::Arc};
+use kernel::{c_str, prelude::*, sync::Arc};
 
 mod bindings;
 mod bottom_half;
@@ -18,6 +18,7 @@ mod command;
 mod command_lock;
 mod compat;
 mod context;
+mod ctx;
 mod debugfs;
 mod device;
 mod event;
@@ -35,13 +36,14 @@ use compat::{
     miscdevice::{MiscDeviceOptions, MiscDeviceRegistration},
     params,
 };
+use ctx::{InTask, Task, TaskModule};
 use device::IrqCtx;
 use file::IrqCtxFile;
 use misuse::MisuseState;
 use sources::edu::{EduDevices, EduRegistration, IrqMode};
 
 module! {
-    type: IrqCtxModule,
+    type: InTask<IrqCtxModule>,
     name: "irqctx",
     authors: ["irqctx developers"],
     description: "Interrupt context made visible: sources, bottom halves, /dev/irqctx",
@@ -64,21 +66,14 @@ struct IrqCtxModule {
     dev: Arc<IrqCtx>,
 }
 
-impl Drop for IrqCtxModule {
-    fn drop(&mut self) {
-        drop(self.regs.take());
-        self.dev.quiesce();
-    }
-}
-
 /// The `edu_irq` module parameter.
 fn param_edu_irq() -> Result<IrqMode> {
     IrqMode::from_param(params::edu_irq().to_bytes())
         .inspect_err(|_| pr_err!("edu_irq must be msi or intx\n"))
 }
 
-impl kernel::Module for IrqCtxModule {
-    fn init(module: &'static ThisModule) -> Result<Self> {
+impl TaskModule for IrqCtxModule {
+    fn init(module: &'static ThisModule, task: &mut Task) -> Result<Self> {
         let period_us = params::period_us();
         if !(command::MIN_PERIOD_US..=command::MAX_PERIOD_US).contains(&period_us) {
             pr_err!(
@@ -89,16 +84,17 @@ impl kernel::Module for IrqCtxModule {
             return Err(EINVAL);
         }
         let edu_irq = param_edu_irq()?;
-        let misuse = Arc::pin_init(MisuseState::new(), GFP_KERNEL)?;
-        let dev = Arc::pin_init(IrqCtx::new(period_us, misuse.clone())?, GFP_KERNEL)?;
-        let edu = Arc::pin_init(EduDevices::new(), GFP_KERNEL)?;
+        let gfp = task.gfp_kernel();
+        let misuse = Arc::pin_init(MisuseState::new(), gfp)?;
+        let dev = Arc::pin_init(IrqCtx::new(period_us, misuse.clone(), task)?, gfp)?;
+        let edu = Arc::pin_init(EduDevices::new(), gfp)?;
         let ctl = Arc::new(
             Control {
                 dev: dev.clone(),
                 edu: edu.clone(),
                 misuse,
             },
-            GFP_KERNEL,
+            gfp,
         )?;
 
         let dir = Dir::new(c_str!("irqctx"), ctl.clone());
@@ -108,9 +104,9 @@ impl kernel::Module for IrqCtxModule {
         dir.create_file::<{ debugfs::LATENCY_BUCKETS }>(c_str!("latency_buckets"));
         let edu_driver = KBox::pin_init(
             EduRegistration::new(dev.clone(), edu.clone(), edu_irq, module),
-            GFP_KERNEL,
+            gfp,
         )?;
-        if edu.is_empty() {
+        if edu.is_empty(task) {
             pr_info!("no edu PCI device (1234:11e8): the edu source is unavailable\n");
         }
         let misc = KBox::pin_init(
@@ -120,7 +116,7 @@ impl kernel::Module for IrqCtxModule {
                 },
                 ctl,
             ),
-            GFP_KERNEL,
+            gfp,
         )?;
         pr_info!("/dev/irqctx ready (hrtimer period {period_us} us, stopped)\n");
         Ok(Self {
@@ -131,5 +127,13 @@ impl kernel::Module for IrqCtxModule {
             }),
             dev,
         })
+    }
+
+    /// Unload: no file is open (files and debugfs files pin the module), so
+    /// once the registrations are gone only the hrtimer and queued bottom
+    /// halves can still run; they are stopped before the device goes.
+    fn exit(&mut self, task: &mut Task) {
+        drop(self.regs.take());
+        self.dev.quiesce(task);
     }
 }

@@ -16,9 +16,10 @@
 //! line to its return, on the CPU's own clock ([`local_ns`]). The `reset_latency` command
 //! empties them all.
 
+use crate::ctx::Task;
 use crate::event::{Source, Stage};
 use crate::histogram::Histogram;
-use kernel::{alloc::flags::GFP_KERNEL, prelude::*};
+use kernel::prelude::*;
 
 /// The raw scheduler clock in ns (`sched_clock()`: the TSC on x86, scaled).
 /// Cheap, and monotonic on one CPU but not corrected across CPUs (nor
@@ -58,14 +59,15 @@ pub(crate) struct Latency {
 
 impl Latency {
     /// Empty histograms.
-    pub(crate) fn new() -> Result<Self> {
-        let mut delay = KVec::with_capacity(Source::ALL.len() * Stage::ALL.len(), GFP_KERNEL)?;
+    pub(crate) fn new(task: &Task) -> Result<Self> {
+        let mut delay =
+            KVec::with_capacity(Source::ALL.len() * Stage::ALL.len(), task.gfp_kernel())?;
         for _ in 0..delay.capacity() {
-            delay.push(Histogram::new()?, GFP_KERNEL)?;
+            delay.push(Histogram::new(task)?, task.gfp_kernel())?;
         }
-        let mut cost = KVec::with_capacity(Source::ALL.len(), GFP_KERNEL)?;
+        let mut cost = KVec::with_capacity(Source::ALL.len(), task.gfp_kernel())?;
         for _ in Source::ALL {
-            cost.push(Histogram::new()?, GFP_KERNEL)?;
+            cost.push(Histogram::new(task)?, task.gfp_kernel())?;
         }
         Ok(Self { delay, cost })
     }

@@ -16,20 +16,16 @@
 
 use crate::bindings;
 use crate::compat::clock;
-use crate::compat::cpu::might_sleep;
 use crate::compat::{
     irq_work::IrqWork,
     poll::{new_poll_condvar, PollCondVar},
 };
+use crate::ctx::{
+    might_sleep, new_mutex, new_spinlock, HardIrq, Mutex, SeqLock, SoftIrq, SpinLock, Task,
+};
 use crate::device::{Hook, IrqCtx};
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use kernel::{
-    alloc::flags::GFP_KERNEL,
-    error::code::EPERM,
-    new_mutex, new_spinlock,
-    prelude::*,
-    sync::{ArcBorrow, Mutex, SpinLock},
-};
+use kernel::{error::code::EPERM, prelude::*, sync::ArcBorrow, uaccess::UserPtr};
 
 /// Where a case's wrong code runs.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -222,10 +218,14 @@ pub(crate) struct MisuseState {
     seed_armed: AtomicBool,
     /// `spin_lock_sleep`: the seed driver's plain spinlock.
     #[pin]
-    seed_lock: SpinLock<()>,
-    /// `irq_unsafe_lock`: a plain spinlock used in both contexts.
+    seed_lock: SpinLock<(), Task>,
+    /// `irq_unsafe_lock`: a plain spinlock for task context, used in both
+    /// contexts.
     #[pin]
-    irq_unsafe_lock: SpinLock<()>,
+    irq_unsafe_lock: SpinLock<(), Task>,
+    /// `sleep_in_seqlock`: the seqlock written.
+    #[pin]
+    seqlock: SeqLock,
     /// `mutex_in_irq`: a mutex taken in hardirq context.
     #[pin]
     mutex: Mutex<()>,
@@ -243,6 +243,7 @@ impl MisuseState {
             seed_armed: AtomicBool::new(false),
             seed_lock <- new_spinlock!((), "irqctx_seed_lock"),
             irq_unsafe_lock <- new_spinlock!((), "irqctx_irq_unsafe_lock"),
+            seqlock <- SeqLock::new(),
             mutex <- new_mutex!((), "irqctx_misuse_mutex"),
             nobody <- new_poll_condvar!("irqctx_misuse_nobody"),
             nobody_woke: AtomicBool::new(false),
@@ -290,7 +291,17 @@ pub(crate) fn allowed() -> bool {
 impl MisuseState {
     /// `misuse=NAME`: arms and triggers case `index` on `dev`; `EPERM`
     /// unless loaded with `allow_misuse=1`.
-    pub(crate) fn trigger(&self, dev: ArcBorrow<'_, IrqCtx>, index: usize) -> Result {
+    ///
+    /// Each case's wrong step is one the context tokens (`crate::ctx`)
+    /// refuse in safe code: it steps around them with an `unsafe` escape
+    /// whose SAFETY comment names the bug, and `tests/ui/misuse_*.rs` has
+    /// the same mistake written safely, which rustc rejects.
+    pub(crate) fn trigger(
+        &self,
+        dev: ArcBorrow<'_, IrqCtx>,
+        task: &mut Task,
+        index: usize,
+    ) -> Result {
         let case = &CASES[index];
         if !allowed() {
             if dev.bad_write_log.allow() {
@@ -308,42 +319,37 @@ impl MisuseState {
             "spin_lock_sleep" => self.seed_armed.store(true, Ordering::Release),
             "irq_unsafe_lock" => {
                 // Process context, interrupts on: lockdep learns HARDIRQ-ON-W.
-                drop(self.irq_unsafe_lock.lock());
-                self.arm_in_irq(dev, index)?;
+                drop(self.irq_unsafe_lock.lock(task));
+                self.arm_in_irq(dev, task, index)?;
             }
-            "irqs_off_long" => Self::irqs_off_long(dev)?,
+            "irqs_off_long" => Self::irqs_off_long(dev, task)?,
             "lock_holder_irq" => {
                 // The task holds the mutex; its own CPU's interrupt wants it.
-                let _held = self.mutex.lock();
-                self.arm_in_irq(dev, index)?;
+                let _held = self.mutex.lock(task);
+                self.arm_in_irq(dev, task, index)?;
             }
             "sleep_in_rcu" => {
-                // SAFETY: Paired with the unlock below.
-                unsafe { bindings::irqctx_rcu_read_lock() };
-                // SAFETY: Deliberately wrong: sleeping in an RCU reader.
+                let _reader = task.rcu_read_lock();
+                // SAFETY: The bug this case demonstrates: a sleep while the
+                // task token is lent to the RCU read-side section.
                 unsafe { bindings::msleep(10) };
-                // SAFETY: Ends the section begun above.
-                unsafe { bindings::irqctx_rcu_read_unlock() };
             }
             "sleep_irqs_off" => {
-                // SAFETY: Restored right below.
-                let flags = unsafe { bindings::irqctx_local_irq_save() };
-                // Deliberately wrong: `might_sleep()` and a sleep with
-                // interrupts off (the check reports, the sleep happens).
-                might_sleep!();
+                let _off = task.irqs_off();
+                // SAFETY: The bug this case demonstrates: a task token made
+                // while the real one is lent to the interrupts-off section.
+                let forged = unsafe { Task::assume() };
+                // `might_sleep()` reports it, the sleep happens.
+                might_sleep!(&forged);
                 // SAFETY: The bug this case demonstrates: a sleep with
                 // interrupts off.
                 unsafe { bindings::msleep(10) };
-                // SAFETY: Restores what `irqctx_local_irq_save()` saved.
-                unsafe { bindings::irqctx_local_irq_restore(flags) };
             }
             "sleep_in_seqlock" => {
-                // SAFETY: Paired with the unlock below.
-                unsafe { bindings::irqctx_misuse_write_seqlock() };
-                // SAFETY: Deliberately wrong: sleeping in a seqlock writer.
+                let _writing = self.seqlock.write(task);
+                // SAFETY: The bug this case demonstrates: a sleep while the
+                // task token is lent to the seqlock writer.
                 unsafe { bindings::msleep(10) };
-                // SAFETY: Ends the write side begun above.
-                unsafe { bindings::irqctx_misuse_write_sequnlock() };
             }
             "sleep_nobody_wakes" | "no_recheck" => {
                 // The next read() runs the case.
@@ -355,20 +361,20 @@ impl MisuseState {
                 // returns, so the user's choice is back before the stage.
                 let chosen = dev.bottoms_mask();
                 dev.set_bottoms(crate::device::Bottom::Bh as u32);
-                let triggered = self.arm_in_irq(dev, index);
+                let triggered = self.arm_in_irq(dev, task, index);
                 dev.set_bottoms(chosen);
                 triggered?;
             }
-            _ => self.arm_in_irq(dev, index)?,
+            _ => self.arm_in_irq(dev, task, index)?,
         }
         Ok(())
     }
 
     /// Has the next irq_work top half (and, for `sleep_in_bh`, its BH stage)
     /// run case `index`, and queues that irq_work.
-    fn arm_in_irq(&self, dev: ArcBorrow<'_, IrqCtx>, index: usize) -> Result {
+    fn arm_in_irq(&self, dev: ArcBorrow<'_, IrqCtx>, task: &mut Task, index: usize) -> Result {
         self.armed.store(index as u32 + 1, Ordering::Release);
-        IrqCtx::irq_work_trigger(dev, 1)
+        IrqCtx::irq_work_trigger(dev, task, 1)
     }
 
     /// Takes the armed case for `context`, if any.
@@ -391,8 +397,9 @@ impl MisuseState {
     /// this one has a record.
     pub(crate) fn on_read(
         &self,
+        task: &mut Task,
         readers: &PollCondVar,
-        has_data: impl Fn() -> bool,
+        has_data: impl Fn(&mut Task) -> bool,
     ) -> Option<Result<usize>> {
         match self.take_armed(Where::Read) {
             Some("sleep_nobody_wakes") => {
@@ -400,14 +407,14 @@ impl MisuseState {
                 // Deliberately wrong: nothing ever wakes this queue or sets
                 // the flag, and no signal ends the wait.
                 self.nobody
-                    .wait_uninterruptible(|| self.nobody_woke.load(Ordering::Acquire));
+                    .wait_uninterruptible(task, |_| self.nobody_woke.load(Ordering::Acquire));
                 return Some(Ok(0));
             }
             Some("no_recheck") => {
                 let mut woken = false;
                 // Deliberately wrong: the condition is "woken once", not
                 // "there is a record for me".
-                let woke = readers.wait_interruptible(|| {
+                let woke = readers.wait_interruptible(task, |_| {
                     let done = woken;
                     woken = true;
                     done
@@ -415,7 +422,7 @@ impl MisuseState {
                 if let Err(e) = woke {
                     return Some(Err(e));
                 }
-                if !has_data() {
+                if !has_data(task) {
                     pr_warn!("no_recheck: read() woke without a record and returned 0 bytes\n");
                     return Some(Ok(0));
                 }
@@ -426,11 +433,13 @@ impl MisuseState {
         if !self.seed_armed.load(Ordering::Acquire) {
             return None;
         }
-        let _guard = self.seed_lock.lock();
+        let _guard = self.seed_lock.lock(task);
         // SAFETY: Reads the CPU number, for the log line.
         let cpu = unsafe { bindings::irqctx_raw_smp_processor_id() };
         pr_warn!("spin_lock_sleep: holding the device spinlock on CPU#{cpu}, sleeping 1 s\n");
-        // SAFETY: Deliberately wrong: schedule() with a spinlock held.
+        // SAFETY: Not memory-unsafe, but the bug this case demonstrates:
+        // schedule() with a spinlock held (the task token is lent to the
+        // guard, so no safe sleep is possible here).
         unsafe {
             bindings::schedule_timeout_uninterruptible(
                 kernel::time::msecs_to_jiffies(1000) as kernel::ffi::c_long
@@ -441,23 +450,22 @@ impl MisuseState {
 
     /// The seed driver's write side: with `spin_lock_sleep` armed, takes the
     /// same spinlock (and spins while the reader sleeps holding it).
-    pub(crate) fn on_write(&self) {
+    pub(crate) fn on_write(&self, task: &mut Task) {
         if self.seed_armed.swap(false, Ordering::AcqRel) {
-            drop(self.seed_lock.lock());
+            drop(self.seed_lock.lock(task));
         }
     }
 
-    fn irqs_off_long(this: ArcBorrow<'_, IrqCtx>) -> Result {
-        let _serialised = this.irq_work_lock.lock()?;
+    fn irqs_off_long(this: ArcBorrow<'_, IrqCtx>, task: &mut Task) -> Result {
+        let _serialised = this.irq_work_lock.lock(task)?;
         let mut off_ns = 0;
         // SAFETY: Interrupts are disabled here and restored at the end of
         // the closure, before `run_sync` waits for the irq_work.
         let flags = unsafe { bindings::irqctx_local_irq_save() };
         let start = clock::now_ns();
         this.irq_work_queued_ns.store(start, Ordering::Relaxed);
-        IrqWork::run_sync(this, || {
-            // SAFETY: Busy-waits; legal with interrupts off, which is the point.
-            unsafe { bindings::__udelay(IRQS_OFF_US as kernel::ffi::c_ulong) };
+        IrqWork::run_sync(this, task, |_| {
+            clock::busy_wait_us(IRQS_OFF_US as u32);
             off_ns = clock::now_ns() - start;
             // SAFETY: Restores what `irqctx_local_irq_save()` saved.
             unsafe { bindings::irqctx_local_irq_restore(flags) };
@@ -473,41 +481,55 @@ impl MisuseState {
 }
 
 impl Hook for MisuseState {
-    /// Called by the irq_work top half: runs an armed hardirq case.
-    fn in_hardirq(&self) {
-        match self.take_armed(Where::Hardirq) {
-            // SAFETY: Deliberately wrong: sleeping in hardirq context.
-            Some("sleep_in_irq") => unsafe { bindings::msleep(10) },
-            Some("might_sleep_in_irq") => might_sleep!(),
-            Some("mutex_in_irq" | "lock_holder_irq") => drop(self.mutex.lock()),
-            Some("gfp_kernel_in_irq") => drop(KVec::<u8>::with_capacity(64, GFP_KERNEL)),
-            Some("user_copy_in_irq") => {
-                let byte = 0u8;
-                // SAFETY: Deliberately wrong: a user copy in hardirq context,
-                // to address 0 of whichever task was interrupted; it faults
-                // and returns the byte count uncopied (no page fault can be
-                // handled in atomic context).
-                unsafe {
-                    bindings::copy_to_user(
-                        core::ptr::null_mut(),
-                        core::ptr::from_ref(&byte).cast(),
-                        1,
-                    )
-                };
+    /// Called by the irq_work top half: runs an armed hardirq case. The
+    /// top half's token has no sleeping operation: each case makes a task
+    /// token it has no right to (the bug it demonstrates).
+    fn in_hardirq(&self, _irq: &mut HardIrq) {
+        let Some(case) = self.take_armed(Where::Hardirq) else {
+            return;
+        };
+        if case == "big_frame_in_irq" {
+            // Deliberately wrong, and no context error: 64 KiB of frames on
+            // a 16 KiB stack.
+            let _ = big_frames(BIG_FRAME_DEPTH);
+            return;
+        }
+        if case == "sleep_in_irq" {
+            // SAFETY: The bug this case demonstrates: a sleep in hardirq
+            // context (the top half's token has no sleeping operation).
+            unsafe { bindings::msleep(10) };
+            return;
+        }
+        // SAFETY: Not memory-unsafe, but the bug each case below
+        // demonstrates: a task token in hardirq context, where nothing may
+        // sleep, for what only that token allows.
+        let mut task = unsafe { Task::assume() };
+        match case {
+            "might_sleep_in_irq" => might_sleep!(&task),
+            "mutex_in_irq" | "lock_holder_irq" => drop(self.mutex.lock(&task)),
+            "gfp_kernel_in_irq" => drop(KVec::<u8>::with_capacity(64, task.gfp_kernel())),
+            "user_copy_in_irq" => {
+                // To address 0 of whichever task was interrupted: it faults
+                // and returns an error (no page fault can be handled in
+                // atomic context).
+                let _ = task
+                    .user_slice(UserPtr::from_addr(0), 1)
+                    .writer()
+                    .write_slice(&[0]);
             }
-            Some("irq_unsafe_lock") => drop(self.irq_unsafe_lock.lock()),
-            // Deliberately wrong: 64 KiB of frames on a 16 KiB stack.
-            Some("big_frame_in_irq") => drop(big_frames(BIG_FRAME_DEPTH)),
+            "irq_unsafe_lock" => drop(self.irq_unsafe_lock.lock(&mut task)),
             _ => {}
         }
     }
 
     /// Called by the BH stage: runs an armed softirq case.
-    fn in_softirq(&self) {
+    fn in_softirq(&self, _bh: &mut SoftIrq) {
         if let Some("sleep_in_bh") = self.take_armed(Where::Softirq) {
-            // Deliberately wrong: sleeping in softirq context. Woken from
-            // hardirq context, so that on RT (where this bottom half holds
-            // the CPU's BH lock) the wake-up does not wait for a bottom half.
+            // Deliberately wrong: sleeping in softirq context, which the
+            // token `_bh` cannot do (no task token here; a raw sleep). Woken
+            // from hardirq context, so that on RT (where this bottom half
+            // holds the CPU's BH lock) the wake-up does not wait for a
+            // bottom half.
             sleep_hard_us(10_000);
         }
     }

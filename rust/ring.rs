@@ -8,8 +8,9 @@
 //! overwritten, the reader is told how many it lost ([`Record::Lost`]) and
 //! resumes at the oldest record still held. Nothing is dropped silently.
 
+use crate::ctx::Task;
 use crate::event::{Event, Record};
-use kernel::{alloc::flags::GFP_KERNEL, prelude::*};
+use kernel::prelude::*;
 
 /// Number of records the ring holds.
 pub(crate) const RING_SIZE: usize = 256;
@@ -23,10 +24,10 @@ pub(crate) struct Ring {
 
 impl Ring {
     /// Allocates an empty ring.
-    pub(crate) fn new() -> Result<Self> {
-        let mut slots = KVec::with_capacity(RING_SIZE, GFP_KERNEL)?;
+    pub(crate) fn new(task: &Task) -> Result<Self> {
+        let mut slots = KVec::with_capacity(RING_SIZE, task.gfp_kernel())?;
         for _ in 0..RING_SIZE {
-            slots.push(Event::default(), GFP_KERNEL)?;
+            slots.push(Event::default(), task.gfp_kernel())?;
         }
         Ok(Self { slots, next_seq: 1 })
     }

@@ -67,8 +67,10 @@ print_matrix() {
 	for k in "${KERNELS[@]}"; do
 		[ -f "out/misuse/$k/observed.tsv" ] || log "no run on the $k kernel yet"
 	done
+	[ -f out/ui/rustc.tsv ] || log "no rustc row: run scripts/ui-test.sh first"
 	echo "Detector matrix: the first line a kernel detector printed, and whether"
-	echo "the kernel survived (scripts/misuse.sh --print-matrix)."
+	echo "the kernel survived (scripts/misuse.sh --print-matrix); rustc: whether"
+	echo "the case written in safe code builds (scripts/ui-test.sh, tests/ui/)."
 	for c in $cases; do
 		echo
 		echo "$c"
@@ -80,6 +82,10 @@ print_matrix() {
 				printf "  %-11s %-13s %s\n", k, ($2 == "yes" ? "survived" : "did not"), $3 }' \
 				"out/misuse/$k/observed.tsv"
 		done
+		if [ -f out/ui/rustc.tsv ]; then
+			awk -F'\t' -v c="$c" '$1 == c { printf "  %-11s %-13s %s\n", "rustc", $2, $3 }' \
+				out/ui/rustc.tsv
+		fi
 	done
 }
 if [ "$print_matrix" = 1 ]; then

@@ -16,19 +16,35 @@
 # build. A file that builds when it must not, or fails for another reason,
 # fails. KTAP on stdout, the build's output in out/ui/NAME.log.
 #
+# tests/ui/misuse_CASE.rs is misuse case CASE (rust/misuse.rs) written in
+# safe code, which the context tokens (rust/ctx.rs) must make rustc reject;
+# tests/ui/misuse-not-expressible says, for each other case, why no type
+# can catch it. A run over all files checks that every case has one or the
+# other, and writes the detector matrix's "rustc" row of each case to
+# out/ui/rustc.tsv (case, "rejected" or "compiles" or "n/a", the first
+# error or the reason), which scripts/misuse.sh --print-matrix shows. It
+# also checks that the module's code reaches upstream's sleeping and
+# locking APIs only through rust/ctx.rs (and the abstractions in
+# rust/compat/): a direct `GFP_KERNEL` or upstream `Mutex` would be a way
+# around the tokens that no UI test could see.
+#
 #   scripts/ui-test.sh [tests/ui/FILE.rs...]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$IRQCTX_TOP"
 
-[ $# -gt 0 ] || set -- tests/ui/*.rs
+all=0
+[ $# -gt 0 ] || { all=1; set -- tests/ui/*.rs; }
 kdir=$(scripts/build-kernel.sh --kdir default)
 [ -f "$kdir/.irqctx-built" ] || die "no default kernel in $kdir: run scripts/build-kernel.sh"
 mkdir -p out/ui
+NOT_EXPRESSIBLE=tests/ui/misuse-not-expressible
+rustc_rows=$(mktemp)
+trap 'rm -f "$rustc_rows"' EXIT
 
 n=0 failed=0
 echo "TAP version 13"
-echo "1..$#"
+echo "1..$(($# + 2 * all))"
 for file in "$@"; do
 	n=$((n + 1))
 	name=$(basename "$file" .rs)
@@ -59,6 +75,23 @@ for file in "$@"; do
 		fi ;;
 	*) why="no '//! expect:' line" ;;
 	esac
+	# A misuse case's error must name the context: its token type, or the
+	# task token it borrows twice. Its first error (with the "expected X,
+	# found Y" of a type mismatch) is its "rustc" row in the matrix.
+	case $name in
+	misuse_*)
+		first=$(awk '/^error\[E/ { if (n++) exit; sub(/^error\[/, ""); sub(/\]: /, ": "); msg = $0; next }
+			n == 1 && /\^+ expected .*, found / { sub(/.*\^+ /, ""); msg = msg ": " $0; exit }
+			END { print msg }' "$log")
+		if [ -z "$why" ] && ! echo "$first" | grep -qE '`[^`]*(Task|SoftIrq|HardIrq)[^`]*`|`\*task`'; then
+			why="the error names no context token: $first"
+		fi
+		if [ -n "$why" ]; then
+			printf '%s\tcompiles\t%s\n' "${name#misuse_}" "$why"
+		else
+			printf '%s\trejected\t%s\n' "${name#misuse_}" "$first"
+		fi >>"$rustc_rows" ;;
+	esac
 	if [ -z "$why" ]; then
 		echo "ok $n ui: $name (${expect})"
 	else
@@ -68,4 +101,51 @@ for file in "$@"; do
 		failed=1
 	fi
 done
+
+# Every misuse case: rejected in its safe form, or a reason why it cannot be.
+if [ "$all" = 1 ]; then
+	n=$((n + 1))
+	missing=
+	for c in $(sed -n '/^pub(crate) static CASES/,/^];/s/^ *name: "\([a-z_0-9]*\)",$/\1/p' rust/misuse.rs); do
+		reason=$(awk -F'\t' -v c="$c" '$1 == c { print $2 }' "$NOT_EXPRESSIBLE")
+		if [ -f "tests/ui/misuse_$c.rs" ]; then
+			[ -z "$reason" ] || missing="$missing $c(both)"
+		elif [ -n "$reason" ]; then
+			printf '%s\tn/a\tnot expressible: %s\n' "$c" "$reason" >>"$rustc_rows"
+		else
+			missing="$missing $c"
+		fi
+	done
+	if [ -z "$missing" ]; then
+		cp "$rustc_rows" out/ui/rustc.tsv
+		echo "ok $n ui: every misuse case is rejected in its safe form or says why it cannot be"
+	else
+		echo "# without tests/ui/misuse_CASE.rs or a line in $NOT_EXPRESSIBLE (or with both):$missing"
+		echo "not ok $n ui: every misuse case is rejected in its safe form or says why it cannot be"
+		failed=1
+	fi
+
+	# The tokens hold only if nothing goes around them.
+	n=$((n + 1))
+	around=$(find rust -name '*.rs' ! -path 'rust/compat/*' ! -name ctx.rs ! -name bindings_generated.rs -print0 |
+		xargs -0 perl -0ne '
+			s{//[^\n]*}{}g; s{"(?:[^"\\\n]|\\.)*"}{""}g;	# no comments, no strings
+			while (/use kernel::(\{.*?\}|[^;]*);/sg) {
+				my $u = $1;
+				print "$ARGV: use kernel::$u\n" if $u =~ /\b(Mutex|SpinLock|SpinLockIrq|new_mutex|new_spinlock|new_spinlock_irq|GFP_KERNEL|UserSlice)\b/;
+			}
+			while (/^.*\b(GFP_KERNEL|fsleep|UserSlice::new|lock_with|kernel::sync::(Mutex|SpinLock))\b.*$/mg) {
+				print "$ARGV: $&\n";
+			}
+			if ($ARGV ne "rust/misuse.rs") {
+				while (/^.*\bbindings::(msleep|schedule\w*|__might_sleep)\b.*$/mg) { print "$ARGV: $&\n"; }
+			}' | sed 's/  */ /g')
+	if [ -z "$around" ]; then
+		echo "ok $n ui: the module sleeps and locks only through the context tokens (rust/ctx.rs)"
+	else
+		echo "$around" | sed 's/^/# around the tokens: /'
+		echo "not ok $n ui: the module sleeps and locks only through the context tokens (rust/ctx.rs)"
+		failed=1
+	fi
+fi
 exit $failed

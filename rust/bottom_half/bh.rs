@@ -8,15 +8,18 @@
 //! was interrupted, and there is no task of the stage's own to put to sleep.
 
 use crate::compat::workqueue::{impl_has_work, WorkCallback};
+use crate::ctx::SoftIrq;
 use crate::device::{Bottom, IrqCtx, BH_WORK};
 use kernel::sync::Arc;
 
 impl_has_work!(IrqCtx, 1, bh_work);
 
 impl WorkCallback<BH_WORK> for IrqCtx {
-    fn run(this: Arc<Self>) {
-        this.run_stage(Bottom::Bh, None, || {
-            this.hook.in_softirq();
+    type Context = SoftIrq;
+
+    fn run(this: Arc<Self>, bh: &mut SoftIrq) {
+        this.run_stage(bh, Bottom::Bh, None, |bh| {
+            this.hook.in_softirq(bh);
             (0, 0)
         });
     }

@@ -8,13 +8,18 @@
 //! once: the stage reports how many top halves it covers (`batch=`).
 
 use crate::compat::workqueue::{impl_has_work, WorkCallback};
+use crate::ctx::Task;
 use crate::device::{Bottom, IrqCtx, WQ_WORK};
 use kernel::sync::Arc;
 
 impl_has_work!(IrqCtx, 0, wq_work);
 
 impl WorkCallback<WQ_WORK> for IrqCtx {
-    fn run(this: Arc<Self>) {
-        this.run_stage(Bottom::Workqueue, None, || this.sleep_briefly());
+    type Context = Task;
+
+    fn run(this: Arc<Self>, task: &mut Task) {
+        this.run_stage(task, Bottom::Workqueue, None, |task| {
+            this.sleep_briefly(task)
+        });
     }
 }

@@ -53,3 +53,12 @@ pub(crate) fn jiffies() -> usize {
     // SAFETY: `jiffies` is always readable; a racy read is what C does too.
     unsafe { core::ptr::addr_of!(bindings::jiffies).read_volatile() }
 }
+
+/// Busy-waits `us` microseconds (`__udelay()`), in any context. 7.3's
+/// `kernel::time::delay::udelay()` clamps to `MAX_UDELAY_MS` (5 ms on
+/// x86), shorter than the sections the bench and the misuse cases make.
+pub(crate) fn busy_wait_us(us: u32) {
+    // SAFETY: A busy-wait is legal in any context; `us` is at most
+    // `u32::MAX`, whose product with x86's scale factor fits in 64 bits.
+    unsafe { bindings::__udelay(us as usize) };
+}

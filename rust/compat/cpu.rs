@@ -86,20 +86,6 @@ pub(crate) fn current_nvcsw() -> u64 {
     (unsafe { bindings::irqctx_current_nvcsw() }) as u64
 }
 
-/// Busy-waits `us` microseconds with local interrupts off (the hardware
-/// flag, on PREEMPT_RT too), as a driver that holds a `spin_lock_irqsave()`
-/// section too long does: interrupts due on this CPU meanwhile wait for
-/// the end.
-pub(crate) fn busy_wait_irqs_off(us: u32) {
-    // SAFETY: Restored right below; a busy-wait in between, which is legal
-    // with interrupts off; the saved flags are restored as they were.
-    unsafe {
-        let flags = bindings::irqctx_local_irq_save();
-        bindings::__udelay(us as usize);
-        bindings::irqctx_local_irq_restore(flags);
-    }
-}
-
 /// `might_sleep()` at the caller's file and line: with
 /// `CONFIG_DEBUG_ATOMIC_SLEEP`, "BUG: sleeping function called from invalid
 /// context at FILE:LINE" if the caller is in atomic context.
@@ -114,7 +100,7 @@ macro_rules! might_sleep {
         // file name is a NUL-terminated static string.
         unsafe {
             $crate::bindings::irqctx_might_sleep(
-                ::kernel::c_str!(file!()).as_char_ptr(),
+                ::kernel::str::CStrExt::as_char_ptr(::kernel::c_str!(file!())),
                 line!() as i32,
             )
         }

@@ -13,13 +13,14 @@
 //! C header: [`include/linux/debugfs.h`](srctree/include/linux/debugfs.h)
 
 use crate::bindings;
+use crate::ctx::Task;
 use core::marker::PhantomData;
-use kernel::{alloc::flags::GFP_KERNEL, prelude::*, sync::Arc, types::ForeignOwnable};
+use kernel::{prelude::*, sync::Arc, types::ForeignOwnable};
 
 /// Generates the text of file number `ID` of a [`Dir`].
 pub(crate) trait Show<const ID: u64>: Send + Sync + 'static {
-    /// Appends the file's contents to `out`.
-    fn show(&self, out: &mut KVec<u8>) -> Result;
+    /// Appends the file's contents to `out`, in the task that opens it.
+    fn show(&self, out: &mut KVec<u8>, task: &mut Task) -> Result;
 }
 
 /// A debugfs directory owning the data its files show.
@@ -62,11 +63,13 @@ impl<T: Show<ID>, const ID: u64> Fops<T, ID> {
         // `debugfs_remove()`, which waits for this call (the proxy holds the
         // file's active reference meanwhile).
         let data = unsafe { &*(*inode).i_private.cast::<T>() };
+        // SAFETY: File operations run in the calling task.
+        let mut task = unsafe { Task::assume() };
         let mut text = KVec::new();
-        if let Err(e) = data.show(&mut text) {
+        if let Err(e) = data.show(&mut text, &mut task) {
             return e.to_errno();
         }
-        match KBox::new(text, GFP_KERNEL) {
+        match KBox::new(text, task.gfp_kernel()) {
             Ok(text) => {
                 // SAFETY: `file` is valid; `private_data` is ours until
                 // `release`.

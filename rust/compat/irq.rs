@@ -13,11 +13,37 @@
 //!
 //! C header: [`include/linux/interrupt.h`](srctree/include/linux/interrupt.h)
 
+use crate::ctx::{HardIrq, Task};
 use kernel::{
-    irq::{Flags, IrqRequest, ThreadedHandler, ThreadedRegistration},
+    irq::{Flags, IrqRequest, IrqReturn, ThreadedHandler, ThreadedIrqReturn, ThreadedRegistration},
     pci::IrqVectorRegistration,
     prelude::*,
 };
+
+/// A threaded interrupt handler, given the token of the context each half
+/// runs in (upstream's `ThreadedHandler` gives none).
+pub(crate) trait IrqHandler: Sync {
+    /// The top half: in hardirq context (see [`HardIrq`] for PREEMPT_RT).
+    fn handle(&self, irq: &mut HardIrq) -> ThreadedIrqReturn;
+    /// The bottom half, in the line's `irq/N-name` thread.
+    fn handle_threaded(&self, task: &mut Task) -> IrqReturn;
+}
+
+/// Upstream's handler for an [`IrqHandler`]: makes each half's token.
+struct WithContext<T>(T);
+
+impl<T: IrqHandler> ThreadedHandler for WithContext<T> {
+    fn handle(&self) -> ThreadedIrqReturn {
+        // SAFETY: The primary handler runs in hardirq context with interrupts
+        // off; forced threading keeps them off without PREEMPT_RT.
+        self.0.handle(&mut unsafe { HardIrq::assume() })
+    }
+
+    fn handle_threaded(&self) -> IrqReturn {
+        // SAFETY: The IRQ thread is a kernel thread that may sleep.
+        self.0.handle_threaded(&mut unsafe { Task::assume() })
+    }
+}
 
 /// The interrupt line of vector 0 of a PCI device, requested with a
 /// threaded handler until drop.
@@ -25,13 +51,13 @@ use kernel::{
 /// Fields drop in order: the registration (`free_irq()`, which waits for
 /// the handlers), then the vectors (`pci_free_irq_vectors()`).
 #[pin_data]
-pub(crate) struct ThreadedIrq<'a, T: ThreadedHandler + 'static> {
+pub(crate) struct ThreadedIrq<'a, T: IrqHandler + 'static> {
     #[pin]
-    registration: ThreadedRegistration<'a, T>,
+    registration: ThreadedRegistration<'a, WithContext<T>>,
     vectors: IrqVectorRegistration<'a>,
 }
 
-impl<'a, T: ThreadedHandler + 'static> ThreadedIrq<'a, T> {
+impl<'a, T: IrqHandler + 'static> ThreadedIrq<'a, T> {
     /// Requests the line of vector 0 of `vectors` with `flags`, shown as
     /// `name` in `/proc/interrupts`.
     ///
@@ -59,13 +85,13 @@ impl<'a, T: ThreadedHandler + 'static> ThreadedIrq<'a, T> {
                 // nothing (`'static`); a `ThreadedIrq` that is leaked keeps
                 // its vectors and its pinned handler for ever, and `Drop`
                 // frees the line before the vectors.
-                unsafe { ThreadedRegistration::new(request, flags, name, Ok::<_, Error>(handler)) }
+                unsafe { ThreadedRegistration::new(request, flags, name, Ok::<_, Error>(WithContext(handler))) }
             },
         })
     }
 
     /// The handler data.
     pub(crate) fn handler(&self) -> &T {
-        self.registration.handler()
+        &self.registration.handler().0
     }
 }

@@ -12,13 +12,14 @@
 //! C header: [`include/linux/irq_work.h`](srctree/include/linux/irq_work.h)
 
 use crate::bindings;
+use crate::ctx::{HardIrq, Task};
 use core::marker::PhantomData;
 use kernel::{prelude::*, sync::ArcBorrow, types::Opaque};
 
 /// Implemented by the container to run its [`IrqWork`].
 pub(crate) trait IrqWorkCallback {
-    /// Runs in hardirq context: must not sleep.
-    fn run(this: ArcBorrow<'_, Self>);
+    /// Runs as a top half ([`HardIrq`]): must not sleep.
+    fn run(this: ArcBorrow<'_, Self>, irq: &mut HardIrq);
 }
 
 /// A container that embeds an [`IrqWork`] of itself.
@@ -88,14 +89,18 @@ impl<T: HasIrqWork + IrqWorkCallback + Sync> IrqWork<T> {
     /// call queued the item: `false` if it was already pending, queued by
     /// another `run_sync` whose callback this one waited for.
     ///
-    /// Process context with interrupts enabled on return from `during`
-    /// (`irq_work_sync()` may sleep).
-    pub(crate) fn run_sync(this: ArcBorrow<'_, T>, during: impl FnOnce()) -> bool {
+    /// Task context (`irq_work_sync()` may sleep), lent to `during`.
+    pub(crate) fn run_sync(
+        this: ArcBorrow<'_, T>,
+        task: &mut Task,
+        during: impl FnOnce(&mut Task),
+    ) -> bool {
         let work = crate::compat::field_of::<T, bindings::irq_work>(&*this, T::OFFSET);
         // SAFETY: The item is initialised (type invariant); `this` borrows its
         // container until the sync below.
         let queued = unsafe { bindings::irq_work_queue(work) };
-        during();
+        during(task);
+        crate::ctx::might_sleep!(task);
         // SAFETY: The item is initialised (type invariant). Once this returns the
         // callback neither runs nor is pending, so `this` may go.
         unsafe { bindings::irq_work_sync(work) };
@@ -113,6 +118,10 @@ impl<T: HasIrqWork + IrqWorkCallback + Sync> IrqWork<T> {
         // SAFETY: By the type invariant `work` is embedded in a `T` inside an
         // `Arc`, borrowed by the `run_sync` that queued it until after this
         // callback returns, so the count cannot reach zero meanwhile.
-        T::run(unsafe { ArcBorrow::from_raw(this) })
+        let this = unsafe { ArcBorrow::from_raw(this) };
+        // SAFETY: irq_work callbacks run as top halves: in hardirq context,
+        // or on PREEMPT_RT (an item without `IRQ_WORK_HARD_IRQ`, as this one)
+        // in the CPU's irq_work thread, which `HardIrq` allows for.
+        T::run(this, &mut unsafe { HardIrq::assume() })
     }
 }

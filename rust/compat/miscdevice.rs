@@ -17,12 +17,13 @@
 
 use crate::bindings;
 use crate::compat::poll::PollTable;
+use crate::ctx::Task;
 use core::{marker::PhantomData, mem::offset_of};
 use kernel::{
     error::{to_result, VTABLE_DEFAULT_ERROR},
     prelude::*,
     types::{ForeignOwnable, Opaque},
-    uaccess::{UserSlice, UserSliceReader, UserSliceWriter},
+    uaccess::{UserPtr, UserSliceReader, UserSliceWriter},
 };
 
 /// An open file, as passed to the file operations.
@@ -73,10 +74,10 @@ pub(crate) trait MiscDevice: Sized {
     type RegistrationData: Send + Sync + 'static;
 
     /// Called on `open()`; the result becomes the open file's state.
-    fn open(data: &Self::RegistrationData, file: &File) -> Result<Self::Ptr>;
+    fn open(data: &Self::RegistrationData, file: &File, task: &mut Task) -> Result<Self::Ptr>;
 
     /// Called on the last close of an open file.
-    fn release(device: Self::Ptr, _file: &File) {
+    fn release(device: Self::Ptr, _file: &File, _task: &mut Task) {
         drop(device);
     }
 
@@ -85,6 +86,7 @@ pub(crate) trait MiscDevice: Sized {
         _device: <Self::Ptr as ForeignOwnable>::Borrowed<'_>,
         _file: &File,
         _buf: UserSliceWriter,
+        _task: &mut Task,
     ) -> Result<usize> {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
@@ -94,6 +96,7 @@ pub(crate) trait MiscDevice: Sized {
         _device: <Self::Ptr as ForeignOwnable>::Borrowed<'_>,
         _file: &File,
         _buf: UserSliceReader,
+        _task: &mut Task,
     ) -> Result<usize> {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
@@ -103,6 +106,7 @@ pub(crate) trait MiscDevice: Sized {
         _device: <Self::Ptr as ForeignOwnable>::Borrowed<'_>,
         _file: &File,
         _table: &mut PollTable<'_>,
+        _task: &mut Task,
     ) -> u32 {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
@@ -197,8 +201,10 @@ impl<T: MiscDevice> MiscDeviceVTable<T> {
         };
         // SAFETY: A stream device: `f_pos` is meaningless, so no pread/lseek.
         unsafe { bindings::stream_open(inode, file) };
+        // SAFETY: File operations run in the calling task.
+        let mut task = unsafe { Task::assume() };
         // SAFETY: `file` is valid for the duration of this call.
-        match T::open(&reg.data, unsafe { File::from_raw(file) }) {
+        match T::open(&reg.data, unsafe { File::from_raw(file) }, &mut task) {
             Ok(ptr) => {
                 // SAFETY: `file` is valid; `private_data` is ours from now on.
                 unsafe { (*file).private_data = ptr.into_foreign() };
@@ -217,8 +223,11 @@ impl<T: MiscDevice> MiscDeviceVTable<T> {
         // SAFETY: `private_data` came from `into_foreign()` in `open`, and this
         // is the last use of it.
         let ptr = unsafe { T::Ptr::from_foreign((*file).private_data) };
+        // SAFETY: The last `fput()` runs `release` in a task (`task_work` or
+        // the `__fput` work item).
+        let mut task = unsafe { Task::assume() };
         // SAFETY: `file` is valid for the duration of this call.
-        T::release(ptr, unsafe { File::from_raw(file) });
+        T::release(ptr, unsafe { File::from_raw(file) }, &mut task);
         0
     }
 
@@ -236,9 +245,13 @@ impl<T: MiscDevice> MiscDeviceVTable<T> {
         // SAFETY: `private_data` came from `open` and lives until `release`,
         // which cannot run while this call is in progress.
         let device = unsafe { T::Ptr::borrow((*file).private_data) };
-        let writer = UserSlice::new(UserPtr::from_addr(buf as usize), count).writer();
+        // SAFETY: File operations run in the calling task.
+        let mut task = unsafe { Task::assume() };
+        let writer = task
+            .user_slice(UserPtr::from_addr(buf as usize), count)
+            .writer();
         // SAFETY: `file` is valid for the duration of this call.
-        match T::read(device, unsafe { File::from_raw(file) }, writer) {
+        match T::read(device, unsafe { File::from_raw(file) }, writer, &mut task) {
             Ok(n) => n as isize,
             Err(e) => e.to_errno() as isize,
         }
@@ -258,9 +271,13 @@ impl<T: MiscDevice> MiscDeviceVTable<T> {
         // SAFETY: `private_data` came from `open` and lives until `release`,
         // which the VFS does not call while this call is in progress.
         let device = unsafe { T::Ptr::borrow((*file).private_data) };
-        let reader = UserSlice::new(UserPtr::from_addr(buf as usize), count).reader();
+        // SAFETY: File operations run in the calling task.
+        let mut task = unsafe { Task::assume() };
+        let reader = task
+            .user_slice(UserPtr::from_addr(buf as usize), count)
+            .reader();
         // SAFETY: `file` is valid for the duration of this call.
-        match T::write(device, unsafe { File::from_raw(file) }, reader) {
+        match T::write(device, unsafe { File::from_raw(file) }, reader, &mut task) {
             Ok(n) => n as isize,
             Err(e) => e.to_errno() as isize,
         }
@@ -280,8 +297,11 @@ impl<T: MiscDevice> MiscDeviceVTable<T> {
         let device = unsafe { T::Ptr::borrow((*file).private_data) };
         // SAFETY: These are the arguments of this `poll` call.
         let mut table = unsafe { PollTable::from_raw(file, table) };
+        // SAFETY: File operations run in the calling task.
+        let mut task = unsafe { Task::assume() };
         // SAFETY: `file` is valid for the duration of this call.
-        T::poll(device, unsafe { File::from_raw(file) }, &mut table)
+        let file = unsafe { File::from_raw(file) };
+        T::poll(device, file, &mut table, &mut task)
     }
 }
 

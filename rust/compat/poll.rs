@@ -15,6 +15,7 @@
 //! C header: [`include/linux/wait.h`](srctree/include/linux/wait.h)
 
 use crate::bindings;
+use crate::ctx::Task;
 use kernel::{error::code::ERESTARTSYS, prelude::*, types::Opaque};
 
 /// Creates a [`PollCondVar`] initialiser with a static lock class and a name.
@@ -60,52 +61,71 @@ impl PollCondVar {
         })
     }
 
-    /// Sleeps interruptibly until `condition()` returns `true`.
+    /// Sleeps interruptibly until `condition()` returns `true`. The condition
+    /// runs on the queue, in the waiting task (whose token it is lent, to
+    /// take the locks it needs; the task state is set, so it must not sleep).
     ///
     /// Returns the number of wake-ups after which the condition was still
     /// false (spurious, or another reader won the race), or `ERESTARTSYS` if a
-    /// signal arrived first. Must be called from process context.
-    pub(crate) fn wait_interruptible(&self, condition: impl FnMut() -> bool) -> Result<u32> {
-        self.wait(condition, None, bindings::TASK_INTERRUPTIBLE)
+    /// signal arrived first. Task context (`task`).
+    pub(crate) fn wait_interruptible(
+        &self,
+        task: &mut Task,
+        condition: impl FnMut(&mut Task) -> bool,
+    ) -> Result<u32> {
+        self.wait(task, condition, None, bindings::TASK_INTERRUPTIBLE)
             .map(|(_, rechecks)| rechecks)
     }
 
     /// Sleeps until `condition()` returns `true`, signals or not. Only for
     /// waits bounded by the code that makes the condition true (e.g. a
-    /// teardown waiting for users that were told to stop). Process context.
-    pub(crate) fn wait_uninterruptible(&self, condition: impl FnMut() -> bool) {
+    /// teardown waiting for users that were told to stop). Task context.
+    pub(crate) fn wait_uninterruptible(
+        &self,
+        task: &mut Task,
+        condition: impl FnMut(&mut Task) -> bool,
+    ) {
         // Without TASK_INTERRUPTIBLE there is no signal to report.
-        let _ = self.wait(condition, None, bindings::TASK_UNINTERRUPTIBLE);
+        let _ = self.wait(task, condition, None, bindings::TASK_UNINTERRUPTIBLE);
     }
 
     /// Like [`Self::wait_uninterruptible`], giving up after `timeout`
     /// jiffies: returns whether the condition became true.
     pub(crate) fn wait_uninterruptible_timeout(
         &self,
-        condition: impl FnMut() -> bool,
+        task: &mut Task,
+        condition: impl FnMut(&mut Task) -> bool,
         timeout: kernel::time::Jiffies,
     ) -> bool {
-        self.wait(condition, Some(timeout), bindings::TASK_UNINTERRUPTIBLE)
-            .is_ok_and(|(met, _)| met)
+        self.wait(
+            task,
+            condition,
+            Some(timeout),
+            bindings::TASK_UNINTERRUPTIBLE,
+        )
+        .is_ok_and(|(met, _)| met)
     }
 
     /// Like [`Self::wait_interruptible`], giving up after `timeout` jiffies:
     /// returns whether the condition became true.
     pub(crate) fn wait_interruptible_timeout(
         &self,
-        condition: impl FnMut() -> bool,
+        task: &mut Task,
+        condition: impl FnMut(&mut Task) -> bool,
         timeout: kernel::time::Jiffies,
     ) -> Result<bool> {
-        self.wait(condition, Some(timeout), bindings::TASK_INTERRUPTIBLE)
+        self.wait(task, condition, Some(timeout), bindings::TASK_INTERRUPTIBLE)
             .map(|(met, _)| met)
     }
 
     fn wait(
         &self,
-        mut condition: impl FnMut() -> bool,
+        task: &mut Task,
+        mut condition: impl FnMut(&mut Task) -> bool,
         mut timeout: Option<kernel::time::Jiffies>,
         state: u32,
     ) -> Result<(bool, u32)> {
+        crate::ctx::might_sleep!(task);
         let wait = Opaque::<bindings::wait_queue_entry>::uninit();
         let mut wakeups: u32 = 0;
         // SAFETY: `wait` is a local that stays in place until `finish_wait()`.
@@ -119,7 +139,7 @@ impl PollCondVar {
                     state as i32,
                 )
             };
-            if condition() {
+            if condition(task) {
                 // The wake-up that made the condition true was not spurious.
                 break Ok((true, wakeups.saturating_sub(1)));
             }
@@ -129,12 +149,12 @@ impl PollCondVar {
             match timeout {
                 Some(0) => break Ok((false, wakeups)),
                 Some(left) => {
-                    // SAFETY: Process context, task state set by
+                    // SAFETY: Task context (`task`), task state set by
                     // `prepare_to_wait_event()`.
                     let left = unsafe { bindings::schedule_timeout(left as kernel::ffi::c_long) };
                     timeout = Some(left as kernel::time::Jiffies);
                 }
-                // SAFETY: Process context, task state set by
+                // SAFETY: Task context (`task`), task state set by
                 // `prepare_to_wait_event()`; a wake-up resets it.
                 None => unsafe { bindings::schedule() },
             }

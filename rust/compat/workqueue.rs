@@ -13,27 +13,79 @@
 //! C header: [`include/linux/workqueue.h`](srctree/include/linux/workqueue.h)
 
 use crate::bindings;
+use crate::ctx::{SoftIrq, Task};
 use core::marker::PhantomData;
 use kernel::{
     prelude::*,
     sync::{Arc, ArcBorrow, LockClassKey},
     types::Opaque,
-    workqueue::Queue,
 };
 
-/// The per-CPU system workqueue (`system_percpu_wq`). 7.3's
+/// A system workqueue whose work items run in context `C`: [`Task`] for a
+/// worker thread's, [`SoftIrq`] for a BH workqueue's.
+///
+/// # Invariants
+///
+/// `queue` is a workqueue that lives for ever and runs its items in `C`.
+pub(crate) struct WorkQueue<C: WorkContext> {
+    queue: *mut bindings::workqueue_struct,
+    _ctx: PhantomData<fn() -> C>,
+}
+
+/// The per-CPU system workqueue (`system_percpu_wq`): worker threads. 7.3's
 /// `kernel::workqueue::system()` returns `system_wq`, which 7.3 deprecates
 /// ("enqueued on deprecated workqueue", once per boot).
-pub(crate) fn system_percpu() -> &'static Queue {
-    // SAFETY: `system_percpu_wq` is created at boot and never destroyed.
-    unsafe { Queue::from_raw(bindings::system_percpu_wq) }
+pub(crate) fn system_percpu() -> WorkQueue<Task> {
+    // INVARIANT: Created at boot, never destroyed; kworkers run its items.
+    // SAFETY: Reads a pointer set once at boot.
+    let queue = unsafe { bindings::system_percpu_wq };
+    WorkQueue {
+        queue,
+        _ctx: PhantomData,
+    }
 }
 
 /// The system BH workqueue (`system_bh_wq`, `WQ_BH`): its work items run in
 /// softirq context. 7.3's `kernel::workqueue` has no getter for it.
-pub(crate) fn system_bh() -> &'static Queue {
-    // SAFETY: `system_bh_wq` is created at boot and never destroyed.
-    unsafe { Queue::from_raw(bindings::system_bh_wq) }
+pub(crate) fn system_bh() -> WorkQueue<SoftIrq> {
+    // INVARIANT: Created at boot, never destroyed; `WQ_BH` items run in the
+    // softirq.
+    // SAFETY: Reads a pointer set once at boot.
+    let queue = unsafe { bindings::system_bh_wq };
+    WorkQueue {
+        queue,
+        _ctx: PhantomData,
+    }
+}
+
+mod private {
+    pub(crate) trait Sealed {}
+    impl Sealed for crate::ctx::Task {}
+    impl Sealed for crate::ctx::SoftIrq {}
+}
+
+/// The contexts work items run in: [`Task`] or [`SoftIrq`].
+pub(crate) trait WorkContext: private::Sealed {
+    /// The token of this context.
+    ///
+    /// # Safety
+    ///
+    /// Only a work item's trampoline, run by a queue of this context.
+    unsafe fn enter() -> Self;
+}
+
+impl WorkContext for Task {
+    unsafe fn enter() -> Self {
+        // SAFETY: A worker thread runs the item (the caller's contract).
+        unsafe { Task::assume() }
+    }
+}
+
+impl WorkContext for SoftIrq {
+    unsafe fn enter() -> Self {
+        // SAFETY: A BH workqueue runs the item (the caller's contract).
+        unsafe { SoftIrq::assume() }
+    }
 }
 
 /// Creates a [`Work`] initialiser with a static lock class and a name.
@@ -49,10 +101,12 @@ pub(crate) use new_work;
 
 /// Implemented by the container to run its work item number `ID`.
 pub(crate) trait WorkCallback<const ID: u64 = 0> {
-    /// Called in process context by a worker thread (or in softirq context
-    /// for a BH workqueue, where it must not sleep), with the reference the
-    /// queue held.
-    fn run(this: Arc<Self>);
+    /// The context the item runs in, which picks the queues it may go on.
+    type Context: WorkContext;
+
+    /// Called by a worker thread ([`Task`]) or a BH workqueue's softirq
+    /// ([`SoftIrq`]: must not sleep), with the reference the queue held.
+    fn run(this: Arc<Self>, ctx: &mut Self::Context);
 }
 
 /// A container that embeds a [`Work`] of itself with id `ID`.
@@ -133,17 +187,14 @@ impl<T: HasWork<ID> + WorkCallback<ID> + Send + Sync, const ID: u64> Work<T, ID>
     /// Queues `this`'s work item on `queue`, handing the queue a reference to
     /// `this`; returns `false` if it was already pending (the pending run will
     /// see whatever this caller wanted to hand over).
-    pub(crate) fn enqueue(this: ArcBorrow<'_, T>, queue: &Queue) -> bool {
+    pub(crate) fn enqueue(this: ArcBorrow<'_, T>, queue: WorkQueue<T::Context>) -> bool {
         let ptr = Arc::into_raw(Arc::<T>::from(this));
-        let queue = core::ptr::from_ref(queue)
-            .cast_mut()
-            .cast::<bindings::workqueue_struct>();
         // SAFETY: `ptr` points to a live `T` (we own a reference) and its
-        // `Work` is at `OFFSET`; `Queue` wraps a live `workqueue_struct`.
+        // `Work` is at `OFFSET`; `queue` is a live workqueue (its invariant).
         let queued = unsafe {
             bindings::queue_work_on(
                 bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
-                queue,
+                queue.queue,
                 Self::raw_work(ptr),
             )
         };
@@ -166,8 +217,9 @@ impl<T: HasWork<ID> + WorkCallback<ID> + Send + Sync, const ID: u64> Work<T, ID>
     /// running callback to return.
     ///
     /// Returns `true` if the work was pending. Must not be called from the
-    /// work's own callback.
-    pub(crate) fn cancel_sync(&self) -> bool {
+    /// work's own callback. Task context: it sleeps until the callback ends.
+    pub(crate) fn cancel_sync(&self, task: &Task) -> bool {
+        crate::ctx::might_sleep!(task);
         // SAFETY: The work is initialised (type invariant).
         let was_pending = unsafe { bindings::cancel_work_sync(self.work.get()) };
         if was_pending {
@@ -192,6 +244,10 @@ impl<T: HasWork<ID> + WorkCallback<ID> + Send + Sync, const ID: u64> Work<T, ID>
         // SAFETY: The work ran because it was queued by `enqueue`, which gave
         // the queue the reference made by `Arc::into_raw` on the `T` that
         // embeds `work` (type invariant); the callback takes it over.
-        <T as WorkCallback<ID>>::run(unsafe { Arc::from_raw(this) })
+        let this = unsafe { Arc::from_raw(this) };
+        // SAFETY: This is the trampoline; `enqueue` put the item on a queue
+        // of the callback's context.
+        let mut ctx = unsafe { <T::Context as WorkContext>::enter() };
+        <T as WorkCallback<ID>>::run(this, &mut ctx)
     }
 }

@@ -26,26 +26,25 @@ use crate::bindings;
 use crate::command_lock::{new_command_lock, CommandLock};
 use crate::compat::clock;
 use crate::compat::{
-    irq::ThreadedIrq,
+    irq::{IrqHandler, ThreadedIrq},
     pci::{device_id, location, probe_context, Enabled, PciAddr},
     poll::{new_poll_condvar, PollCondVar},
 };
 use crate::context::Context;
+use crate::ctx::{self, new_mutex, HardIrq, Mutex, Task};
 use crate::device::{Bottom, IrqCtx, Lane, MAX_EDU};
 use crate::event::{EduIrq, Event, Source, Stage};
 use crate::latency::local_ns;
 use core::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
 use kernel::{
-    alloc::flags::GFP_KERNEL,
     device::Core,
     driver,
     error::code::{EINTR, EINVAL, ENODEV, ENOSPC, ERESTARTSYS},
     io::Io,
-    irq::{Flags, IrqRequest, IrqReturn, ThreadedHandler, ThreadedIrqReturn},
-    new_mutex,
+    irq::{Flags, IrqRequest, IrqReturn, ThreadedIrqReturn},
     pci::{self, Bar, DevresBar, IrqType, IrqTypes},
     prelude::*,
-    sync::{aref::ARef, Arc, Mutex},
+    sync::{aref::ARef, Arc},
     time::msecs_to_jiffies,
 };
 
@@ -167,11 +166,13 @@ impl Edu {
         self.bar.try_access().map(|bar| f(&bar)).ok_or(ENODEV)
     }
 
-    fn wait_done(&self, mut cond: impl FnMut() -> bool) -> Result {
+    fn wait_done(&self, task: &mut Task, mut cond: impl FnMut() -> bool) -> Result {
         let gone = || self.unbinding.load(Ordering::Acquire);
-        let met = self
-            .done
-            .wait_interruptible_timeout(|| gone() || cond(), msecs_to_jiffies(IRQ_TIMEOUT_MS))?;
+        let met = self.done.wait_interruptible_timeout(
+            task,
+            |_| gone() || cond(),
+            msecs_to_jiffies(IRQ_TIMEOUT_MS),
+        )?;
         if gone() {
             Err(ENODEV)
         } else if met {
@@ -183,20 +184,24 @@ impl Edu {
 
     /// Runs command `f` once the commands before it on this device are
     /// done; `ENODEV` if the device is being unbound.
-    pub(crate) fn command(&self, f: impl FnOnce(&Self) -> Result) -> Result {
-        let _turn = self.cmd.lock()?;
+    pub(crate) fn command(
+        &self,
+        task: &mut Task,
+        f: impl FnOnce(&Self, &mut Task) -> Result,
+    ) -> Result {
+        let _turn = self.cmd.lock(task)?;
         if self.unbinding.load(Ordering::Acquire) {
             return Err(ENODEV);
         }
-        f(self)
+        f(self, task)
     }
 
     /// Makes commands in progress give up and waits for the one running,
     /// before unbinding releases the device.
-    fn stop_commands(&self) {
+    fn stop_commands(&self, task: &mut Task) {
         self.unbinding.store(true, Ordering::Release);
         self.done.notify_all();
-        self.cmd.close();
+        self.cmd.close(task);
     }
 
     /// Quiets the device before its handler goes, once commands have
@@ -206,13 +211,13 @@ impl Edu {
     /// keep the line asserted with no handler to lower it: the other
     /// devices' handlers would see an interrupt storm until the kernel
     /// disables the line ("nobody cared").
-    fn quiet(&self) {
+    fn quiet(&self, task: &Task) {
         // No completion interrupt for a computation still running, and
         // wait (bounded) until none is...
         let _ = self.regs(|r| r.write32(0, reg::STATUS));
         for _ in 0..IRQ_TIMEOUT_MS {
             match self.regs(|r| r.read32(reg::STATUS)) {
-                Ok(status) if status & STATUS_COMPUTING != 0 => crate::device::sleep_ms(1),
+                Ok(status) if status & STATUS_COMPUTING != 0 => task.sleep_ms(1),
                 _ => break,
             }
         }
@@ -225,7 +230,7 @@ impl Edu {
     /// burst: with `ERESTARTSYS` before the first raise, with `EINTR`
     /// after (never restarted: that would repeat the interrupts already
     /// raised); the statistics tell how many were.
-    pub(crate) fn raise(&self, n: u32) -> Result {
+    pub(crate) fn raise(&self, task: &mut Task, n: u32) -> Result {
         for done in 0..n {
             if self.unbinding.load(Ordering::Acquire) {
                 return Err(ENODEV);
@@ -239,14 +244,15 @@ impl Edu {
             self.raised_ns.store(clock::now_ns(), Ordering::Release);
             self.regs(|r| r.write32(RAISE_IRQ, reg::INTR_RAISE))?;
             let handled = || self.raises.load(Ordering::Acquire) != before;
-            match self.wait_done(handled) {
+            match self.wait_done(task, handled) {
                 Err(e) if e == ERESTARTSYS => {
                     // This interrupt is raised: let it be handled (bounded),
                     // so that it cannot merge with the next command's, and
                     // do not let the write restart, which would raise again.
                     let gone = || self.unbinding.load(Ordering::Acquire);
                     self.done.wait_uninterruptible_timeout(
-                        || gone() || handled(),
+                        task,
+                        |_| gone() || handled(),
                         msecs_to_jiffies(IRQ_TIMEOUT_MS),
                     );
                     return Err(EINTR);
@@ -264,9 +270,9 @@ impl Edu {
     /// interrupt must not be taken for this one's. A signal ends the wait
     /// with `ERESTARTSYS` before the device was started, with `EINTR`
     /// after (never restarted: that would compute and interrupt again).
-    pub(crate) fn factorial(&self, n: u32) -> Result<u32> {
+    pub(crate) fn factorial(&self, task: &mut Task, n: u32) -> Result<u32> {
         let started = self.fact_started.load(Ordering::Relaxed);
-        self.wait_done(|| self.facts.load(Ordering::Acquire) >= started)?;
+        self.wait_done(task, || self.facts.load(Ordering::Acquire) >= started)?;
         self.fact_n.store(n, Ordering::Relaxed);
         self.fact_started_ns
             .store(clock::now_ns(), Ordering::Release);
@@ -275,7 +281,7 @@ impl Edu {
             r.write32(STATUS_IRQ_ON_DONE, reg::STATUS);
             r.write32(n, reg::FACTORIAL);
         })?;
-        match self.wait_done(|| self.facts.load(Ordering::Acquire) > started) {
+        match self.wait_done(task, || self.facts.load(Ordering::Acquire) > started) {
             // The device computes and interrupts whatever happens now: a
             // restarted write would compute (and interrupt) once more. The
             // next factorial waits for this one's interrupt (see above).
@@ -289,8 +295,8 @@ impl Edu {
 /// The interrupt handler of one edu device.
 struct EduHandler(Arc<Edu>);
 
-impl ThreadedHandler for EduHandler {
-    fn handle(&self) -> ThreadedIrqReturn {
+impl IrqHandler for EduHandler {
+    fn handle(&self, irq: &mut HardIrq) -> ThreadedIrqReturn {
         let entry = local_ns();
         let ctx = Context::capture();
         let now = clock::now_ns();
@@ -303,7 +309,7 @@ impl ThreadedHandler for EduHandler {
         let status = regs.read32(reg::INTR_STATUS);
         if status == 0 {
             // Not ours: another device on a shared INTx line.
-            this.ctx.state.lock().stats.irq_none += 1;
+            this.ctx.state.lock(irq).stats.irq_none += 1;
             return ThreadedIrqReturn::None;
         }
         // Lower the line first: exactly the bits we saw.
@@ -327,6 +333,7 @@ impl ThreadedHandler for EduHandler {
         drop(regs);
         let wake_thread = IrqCtx::record_top(
             this.ctx.as_arc_borrow(),
+            irq,
             Lane::Edu(this.slot_index),
             Event {
                 stage: Stage::Top,
@@ -356,13 +363,15 @@ impl ThreadedHandler for EduHandler {
         }
     }
 
-    fn handle_threaded(&self) -> IrqReturn {
+    fn handle_threaded(&self, task: &mut Task) -> IrqReturn {
         // This device's top halves only: each device has a thread of its own.
         let this = &*self.0;
-        this.ctx
-            .run_stage(Bottom::Thread, Some(Lane::Edu(this.slot_index)), || {
-                this.ctx.sleep_briefly()
-            });
+        this.ctx.run_stage(
+            task,
+            Bottom::Thread,
+            Some(Lane::Edu(this.slot_index)),
+            |task| this.ctx.sleep_briefly(task),
+        );
         IrqReturn::Handled
     }
 }
@@ -388,13 +397,17 @@ impl EduDevices {
     }
 
     /// The first bound device, if any.
-    pub(crate) fn first(&self) -> Option<Arc<Edu>> {
-        self.bound.lock().iter().flatten().next().cloned()
+    pub(crate) fn first(&self, task: &Task) -> Option<Arc<Edu>> {
+        self.bound.lock(task).iter().flatten().next().cloned()
     }
 
     /// One line per bound device for the statistics file, or `edu=absent`.
-    pub(crate) fn describe(&self, out: &mut impl core::fmt::Write) -> core::fmt::Result {
-        let bound = self.bound.lock();
+    pub(crate) fn describe(
+        &self,
+        task: &Task,
+        out: &mut impl core::fmt::Write,
+    ) -> core::fmt::Result {
+        let bound = self.bound.lock(task);
         for edu in bound.iter().flatten() {
             edu.describe(out)?;
         }
@@ -405,8 +418,8 @@ impl EduDevices {
     }
 
     /// Whether no device is bound.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.bound.lock().iter().all(Option::is_none)
+    pub(crate) fn is_empty(&self, task: &Task) -> bool {
+        self.bound.lock(task).iter().all(Option::is_none)
     }
 }
 
@@ -443,13 +456,13 @@ impl EduSlot {
     }
 
     /// Makes `edu` the slot's device, for the commands and the statistics.
-    fn publish(&self, edu: Arc<Edu>) {
-        self.devices.bound.lock()[self.index] = Some(edu);
+    fn publish(&self, task: &Task, edu: Arc<Edu>) {
+        self.devices.bound.lock(task)[self.index] = Some(edu);
     }
 
     /// Takes the slot's device back from the commands and the statistics.
-    fn unpublish(&self) -> Option<Arc<Edu>> {
-        self.devices.bound.lock()[self.index].take()
+    fn unpublish(&self, task: &Task) -> Option<Arc<Edu>> {
+        self.devices.bound.lock(task)[self.index].take()
     }
 }
 
@@ -501,97 +514,102 @@ impl pci::Driver for EduDriver {
         _info: Option<&'bound ()>,
     ) -> impl PinInit<EduBinding<'bound>, Error> + 'bound {
         pin_init::pin_init_scope(move || {
-            let name = pdev.as_ref().name();
-            let (ctx, devices, mode) = EduContext::get().ok_or(ENODEV)?;
-            // Refuse a device beyond the last slot before anything is live.
-            let edu_slot = EduSlot::claim(&devices).inspect_err(|_| {
-                pr_err!("{name}: already {MAX_EDU} edu devices bound\n");
-            })?;
-            let enabled = Enabled::new(pdev)?;
-            let bar = pdev
-                .iomap_region_sized::<MMIO_LEN>(0, c"irqctx")
-                .inspect_err(|_| pr_err!("{name}: BAR 0 is not a register window\n"))?;
-            let id = bar.read32(reg::ID);
-            if id & 0xff != 0xed {
-                pr_err!("{name}: not an edu device (id 0x{id:08x})\n");
-                return Err(ENODEV);
-            }
-            bar.write32(0x1234_5678, reg::LIVENESS);
-            if bar.read32(reg::LIVENESS) != !0x1234_5678 {
-                pr_err!("{name}: edu liveness check failed\n");
-                return Err(ENODEV);
-            }
-            if mode == IrqMode::Msi {
-                // An MSI is a memory write by the device: it must master the
-                // bus (undone when `enabled` disables the device).
-                pdev.set_master();
-            }
-            let kind = match mode {
-                IrqMode::Msi => IrqType::Msi,
-                IrqMode::Intx => IrqType::Intx,
-            };
-            let vectors = pdev.alloc_irq_vectors(1, 1, IrqTypes::default().with(kind))?;
-            // Nothing may be pending from a previous driver, and the line is
-            // allowed again if an earlier unbind disallowed it.
-            bar.write32(bar.read32(reg::INTR_STATUS), reg::INTR_ACK);
-            if mode == IrqMode::Intx {
-                enabled.set_intx(true);
-            }
+            ctx::in_bus_callback(pdev, |task| {
+                let name = pdev.as_ref().name();
+                let (ctx, devices, mode) = EduContext::get().ok_or(ENODEV)?;
+                // Refuse a device beyond the last slot before anything is live.
+                let edu_slot = EduSlot::claim(&devices).inspect_err(|_| {
+                    pr_err!("{name}: already {MAX_EDU} edu devices bound\n");
+                })?;
+                let enabled = Enabled::new(pdev)?;
+                let bar = pdev
+                    .iomap_region_sized::<MMIO_LEN>(0, c"irqctx")
+                    .inspect_err(|_| pr_err!("{name}: BAR 0 is not a register window\n"))?;
+                let id = bar.read32(reg::ID);
+                if id & 0xff != 0xed {
+                    pr_err!("{name}: not an edu device (id 0x{id:08x})\n");
+                    return Err(ENODEV);
+                }
+                bar.write32(0x1234_5678, reg::LIVENESS);
+                if bar.read32(reg::LIVENESS) != !0x1234_5678 {
+                    pr_err!("{name}: edu liveness check failed\n");
+                    return Err(ENODEV);
+                }
+                if mode == IrqMode::Msi {
+                    // An MSI is a memory write by the device: it must master the
+                    // bus (undone when `enabled` disables the device).
+                    pdev.set_master();
+                }
+                let kind = match mode {
+                    IrqMode::Msi => IrqType::Msi,
+                    IrqMode::Intx => IrqType::Intx,
+                };
+                let vectors = pdev.alloc_irq_vectors(1, 1, IrqTypes::default().with(kind))?;
+                // Nothing may be pending from a previous driver, and the line is
+                // allowed again if an earlier unbind disallowed it.
+                bar.write32(bar.read32(reg::INTR_STATUS), reg::INTR_ACK);
+                if mode == IrqMode::Intx {
+                    enabled.set_intx(true);
+                }
 
-            // Outside `pin_init!`: in 7.3 a field's name is bound to the field
-            // once initialised, so a later `pdev.` would mean a field `pdev`.
-            let addr = location(pdev);
-            let dev = ARef::from(&**pdev);
-            let irq = vectors.index(0).map(|v| IrqRequest::from(v).irq())?;
-            let bar = bar.into_devres()?;
-            let edu = Arc::pin_init(
-                pin_init!(Edu {
-                    bar,
-                    ctx,
-                    dev,
-                    addr,
-                    slot_index: edu_slot.index,
-                    mode,
-                    irq,
-                    raised_ns: AtomicI64::new(0),
-                    raises: AtomicU64::new(0),
-                    fact_started_ns: AtomicI64::new(0),
-                    fact_n: AtomicU32::new(0),
-                    fact_result: AtomicU32::new(0),
-                    fact_started: AtomicU64::new(0),
-                    facts: AtomicU64::new(0),
-                    unbinding: AtomicBool::new(false),
-                    done <- new_poll_condvar!("irqctx_edu_done"),
-                    cmd <- new_command_lock!("irqctx_edu_cmd"),
-                }),
-                GFP_KERNEL,
-            )?;
-            let flags = match mode {
-                IrqMode::Msi => Flags::TRIGGER_NONE,
-                IrqMode::Intx => Flags::SHARED,
-            };
-            let handler = EduHandler(edu.clone());
-            Ok(try_pin_init!(EduBinding {
+                // Outside `pin_init!`: in 7.3 a field's name is bound to the field
+                // once initialised, so a later `pdev.` would mean a field `pdev`.
+                let addr = location(pdev);
+                let dev = ARef::from(&**pdev);
+                let irq = vectors.index(0).map(|v| IrqRequest::from(v).irq())?;
+                let bar = bar.into_devres()?;
+                let edu = Arc::pin_init(
+                    pin_init!(Edu {
+                        bar,
+                        ctx,
+                        dev,
+                        addr,
+                        slot_index: edu_slot.index,
+                        mode,
+                        irq,
+                        raised_ns: AtomicI64::new(0),
+                        raises: AtomicU64::new(0),
+                        fact_started_ns: AtomicI64::new(0),
+                        fact_n: AtomicU32::new(0),
+                        fact_result: AtomicU32::new(0),
+                        fact_started: AtomicU64::new(0),
+                        facts: AtomicU64::new(0),
+                        unbinding: AtomicBool::new(false),
+                        done <- new_poll_condvar!("irqctx_edu_done"),
+                        cmd <- new_command_lock!("irqctx_edu_cmd"),
+                    }),
+                    task.gfp_kernel(),
+                )?;
+                let flags = match mode {
+                    IrqMode::Msi => Flags::TRIGGER_NONE,
+                    IrqMode::Intx => Flags::SHARED,
+                };
+                let handler = EduHandler(edu.clone());
+                Ok(try_pin_init!(EduBinding {
                 irq <- ThreadedIrq::new(vectors, flags, c"irqctx", handler),
                 enabled,
                 edu_slot,
             }? Error)
-            .pin_chain(move |binding| {
-                binding.edu_slot.publish(edu);
-                pr_info!("edu {name}: id 0x{id:08x}, irq {irq} ({})\n", mode.name());
-                Ok(())
-            }))
+                .pin_chain(move |binding| {
+                    ctx::in_bus_callback(pdev, |task| binding.edu_slot.publish(task, edu));
+                    pr_info!("edu {name}: id 0x{id:08x}, irq {irq} ({})\n", mode.name());
+                    Ok(())
+                }))
+            })
         })
     }
 
     /// The device's teardown, while it is still bound (the data is
     /// dropped after): unpublish it, stop commands (waiting for the one in
     /// progress), quiet the device and disallow its INTx line.
-    fn unbind<'bound>(_pdev: &'bound pci::Device<Core<'_>>, this: Pin<&EduBinding<'bound>>) {
+    fn unbind<'bound>(pdev: &'bound pci::Device<Core<'_>>, this: Pin<&EduBinding<'bound>>) {
+        ctx::in_bus_callback(pdev, |task| {
+            let edu = &this.irq.handler().0;
+            drop(this.edu_slot.unpublish(task));
+            edu.stop_commands(task);
+            edu.quiet(task);
+        });
         let edu = &this.irq.handler().0;
-        drop(this.edu_slot.unpublish());
-        edu.stop_commands();
-        edu.quiet();
         // And whatever the device does from now on, it cannot assert INTx.
         this.enabled.set_intx(false);
         pr_info!("edu: unbound, irq {} freed\n", edu.irq);

@@ -17,6 +17,7 @@
 
 use crate::compat::clock;
 use crate::context::Context;
+use crate::ctx::{self, Task};
 use crate::device::{IrqCtx, Lane};
 use crate::event::{Event, Source, Stage};
 use crate::latency::local_ns;
@@ -50,17 +51,20 @@ impl HrTimerCallback for IrqCtx {
         // callback) before they touch it: the expiry and period are stable.
         // One clock read: t_ns - delay_ns is the expiry, exactly.
         let now = clock::now_ns();
-        let _ = IrqCtx::record_top(
-            this,
-            Lane::Hrtimer,
-            Event {
-                stage: Stage::Top,
-                t_ns: now,
-                delay_ns: now - clock::expires_ns(&*this),
-                ctx,
-                ..Event::default()
-            },
-        );
+        ctx::in_hrtimer(&timer, |irq| {
+            IrqCtx::record_top(
+                this,
+                irq,
+                Lane::Hrtimer,
+                Event {
+                    stage: Stage::Top,
+                    t_ns: now,
+                    delay_ns: now - clock::expires_ns(&*this),
+                    ctx,
+                    ..Event::default()
+                },
+            )
+        });
         // From now, not from the expiry: a callback that ran longer than a
         // period (a KASAN kernel under TCG does) would otherwise set an
         // expiry already past, and the timer would fire back to back.
@@ -74,8 +78,8 @@ impl HrTimerCallback for IrqCtx {
 
 impl IrqCtx {
     /// Starts (or restarts) the hrtimer source at the current period.
-    pub(crate) fn timer_start(this: ArcBorrow<'_, Self>) {
-        let mut running = this.timer_ctl.lock();
+    pub(crate) fn timer_start(this: ArcBorrow<'_, Self>, task: &Task) {
+        let mut running = this.timer_ctl.lock(task);
         // Cancel first (waiting for a running callback), then re-arm.
         drop(running.take());
         this.timer_on.store(true, Ordering::Relaxed);
@@ -84,15 +88,15 @@ impl IrqCtx {
     }
 
     /// Stops the hrtimer source and waits for a running callback.
-    pub(crate) fn timer_stop(&self) {
-        let mut running = self.timer_ctl.lock();
+    pub(crate) fn timer_stop(&self, task: &Task) {
+        let mut running = self.timer_ctl.lock(task);
         drop(running.take());
         self.timer_on.store(false, Ordering::Relaxed);
     }
 
     /// Sets the period; a running timer restarts with it at once.
-    pub(crate) fn timer_set_period(this: ArcBorrow<'_, Self>, period_us: u64) {
-        let mut running = this.timer_ctl.lock();
+    pub(crate) fn timer_set_period(this: ArcBorrow<'_, Self>, task: &Task, period_us: u64) {
+        let mut running = this.timer_ctl.lock(task);
         let was_running = running.take().is_some();
         this.period_ns
             .store(period_us as i64 * 1000, Ordering::Relaxed);

@@ -9,6 +9,7 @@
 use crate::compat::clock;
 use crate::compat::irq_work::{impl_has_irq_work, IrqWork, IrqWorkCallback};
 use crate::context::Context;
+use crate::ctx::{HardIrq, Task};
 use crate::device::{IrqCtx, Lane};
 use crate::event::{Event, Source, Stage};
 use crate::latency::local_ns;
@@ -22,12 +23,13 @@ use kernel::{
 impl_has_irq_work!(IrqCtx, irq_work);
 
 impl IrqWorkCallback for IrqCtx {
-    fn run(this: ArcBorrow<'_, Self>) {
+    fn run(this: ArcBorrow<'_, Self>, irq: &mut HardIrq) {
         let entry = local_ns();
         let ctx = Context::capture();
         let now = clock::now_ns();
         let _ = IrqCtx::record_top(
             this,
+            irq,
             Lane::IrqWork,
             Event {
                 stage: Stage::Top,
@@ -38,7 +40,7 @@ impl IrqWorkCallback for IrqCtx {
             },
         );
         this.irq_work_ran_ns.store(now, Ordering::Release);
-        this.hook.in_hardirq();
+        this.hook.in_hardirq(irq);
         this.latency
             .cost(Source::IrqWork)
             .record(local_ns() - entry);
@@ -51,8 +53,8 @@ impl IrqCtx {
     /// concurrent writers take turns. A signal stops the burst: with
     /// `ERESTARTSYS` before the first top half (the write may restart),
     /// with `EINTR` after some (it must not: they happened).
-    pub(crate) fn irq_work_trigger(this: ArcBorrow<'_, Self>, n: u32) -> Result {
-        let _serialised = this.irq_work_lock.lock()?;
+    pub(crate) fn irq_work_trigger(this: ArcBorrow<'_, Self>, task: &mut Task, n: u32) -> Result {
+        let _serialised = this.irq_work_lock.lock(task)?;
         for done in 0..n {
             if kernel::current!().signal_pending() {
                 return Err(if done == 0 { ERESTARTSYS } else { EINTR });
@@ -60,7 +62,7 @@ impl IrqCtx {
             this.irq_work_queued_ns
                 .store(clock::now_ns(), Ordering::Relaxed);
             // Nobody else queues it while we hold the lock: this queues.
-            IrqWork::run_sync(this, || ());
+            IrqWork::run_sync(this, task, |_| ());
         }
         Ok(())
     }

@@ -7,22 +7,23 @@
 //!
 //! expect: E0597
 
-use crate::compat::irq::ThreadedIrq;
+use crate::compat::irq::{IrqHandler, ThreadedIrq};
+use crate::ctx::{HardIrq, Task};
 use kernel::{
-    irq::{Flags, IrqReturn, ThreadedHandler, ThreadedIrqReturn},
+    irq::{Flags, IrqReturn, ThreadedIrqReturn},
     pci::IrqVectorRegistration,
     prelude::*,
 };
 
 struct Borrowing<'a>(&'a u32);
 
-impl ThreadedHandler for Borrowing<'_> {
-    fn handle(&self) -> ThreadedIrqReturn {
+impl IrqHandler for Borrowing<'_> {
+    fn handle(&self, _irq: &mut HardIrq) -> ThreadedIrqReturn {
         let _ = *self.0;
         ThreadedIrqReturn::Handled
     }
 
-    fn handle_threaded(&self) -> IrqReturn {
+    fn handle_threaded(&self, _task: &mut Task) -> IrqReturn {
         IrqReturn::Handled
     }
 }

@@ -7,20 +7,21 @@
 //!
 //! expect: E0308
 
-use crate::compat::irq::ThreadedIrq;
+use crate::compat::irq::{IrqHandler, ThreadedIrq};
+use crate::ctx::{HardIrq, Task};
 use kernel::{
-    irq::{Flags, IrqReturn, ThreadedHandler, ThreadedIrqReturn},
+    irq::{Flags, IrqReturn, ThreadedIrqReturn},
     prelude::*,
 };
 
 struct Handler;
 
-impl ThreadedHandler for Handler {
-    fn handle(&self) -> ThreadedIrqReturn {
+impl IrqHandler for Handler {
+    fn handle(&self, _irq: &mut HardIrq) -> ThreadedIrqReturn {
         ThreadedIrqReturn::Handled
     }
 
-    fn handle_threaded(&self) -> IrqReturn {
+    fn handle_threaded(&self, _task: &mut Task) -> IrqReturn {
         IrqReturn::Handled
     }
 }

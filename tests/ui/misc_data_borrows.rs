@@ -7,6 +7,7 @@
 //! expect: E0477
 
 use crate::compat::miscdevice::{File, MiscDevice};
+use crate::ctx::Task;
 use kernel::prelude::*;
 
 struct Node<'a>(&'a u32);
@@ -17,7 +18,7 @@ impl<'a> MiscDevice for Node<'a> {
     // error on the next line
     type RegistrationData = &'a u32;
 
-    fn open(data: &&'a u32, _file: &File) -> Result<KBox<u32>> {
+    fn open(data: &&'a u32, _file: &File, _task: &mut Task) -> Result<KBox<u32>> {
         Ok(KBox::new(**data, GFP_KERNEL)?)
     }
 }

@@ -5,23 +5,24 @@
 //!
 //! expect: ok
 
-use crate::compat::irq::ThreadedIrq;
+use crate::compat::irq::{IrqHandler, ThreadedIrq};
 use crate::compat::workqueue::{HasWork, Work};
+use crate::ctx::{HardIrq, Task};
 use kernel::{
-    irq::{Flags, IrqReturn, ThreadedHandler, ThreadedIrqReturn},
+    irq::{Flags, IrqReturn, ThreadedIrqReturn},
     pci::IrqVectorRegistration,
     prelude::*,
 };
 
 struct Owning(u32);
 
-impl ThreadedHandler for Owning {
-    fn handle(&self) -> ThreadedIrqReturn {
+impl IrqHandler for Owning {
+    fn handle(&self, _irq: &mut HardIrq) -> ThreadedIrqReturn {
         let _ = self.0;
         ThreadedIrqReturn::Handled
     }
 
-    fn handle_threaded(&self) -> IrqReturn {
+    fn handle_threaded(&self, _task: &mut Task) -> IrqReturn {
         IrqReturn::Handled
     }
 }
