@@ -233,31 +233,32 @@ pub(crate) trait Context: private::Sealed {
     ) -> Self::IrqGuard<'a, T>;
 }
 
-impl Context for Task {
-    type IrqGuard<'a, T: Unpin + 'a> = SpinLockIrqGuard<'a, T>;
+/// Implements [`Context`] with `spin_lock_irqsave()` (upstream's
+/// `SpinLockIrq::lock()`) for tokens whose context runs with interrupts on,
+/// or may.
+macro_rules! irqsave_context {
+    ($($(#[$meta:meta])* $token:ty: $why:literal;)*) => {$(
+        $(#[$meta])*
+        impl Context for $token {
+            type IrqGuard<'a, T: Unpin + 'a> = SpinLockIrqGuard<'a, T>;
 
-    /// `spin_lock_irqsave()`: a top half on this CPU must not interrupt the
-    /// holder and spin on the lock for ever.
-    #[inline]
-    fn lock_irq<'a, T: Unpin>(
-        &'a mut self,
-        lock: &'a ksync::SpinLockIrq<T>,
-    ) -> Self::IrqGuard<'a, T> {
-        lock.lock()
-    }
+            #[doc = $why]
+            #[inline]
+            fn lock_irq<'a, T: Unpin>(
+                &'a mut self,
+                lock: &'a ksync::SpinLockIrq<T>,
+            ) -> Self::IrqGuard<'a, T> {
+                lock.lock()
+            }
+        }
+    )*};
 }
 
-impl Context for SoftIrq {
-    type IrqGuard<'a, T: Unpin + 'a> = SpinLockIrqGuard<'a, T>;
-
-    /// `spin_lock_irqsave()`: a softirq runs with interrupts on.
-    #[inline]
-    fn lock_irq<'a, T: Unpin>(
-        &'a mut self,
-        lock: &'a ksync::SpinLockIrq<T>,
-    ) -> Self::IrqGuard<'a, T> {
-        lock.lock()
-    }
+irqsave_context! {
+    Task: "`spin_lock_irqsave()`: a top half on this CPU must not interrupt the holder and spin on the lock for ever.";
+    SoftIrq: "`spin_lock_irqsave()`: a softirq runs with interrupts on.";
+    #[cfg(CONFIG_PREEMPT_RT)]
+    HardIrq: "`spin_lock_irqsave()`: on `PREEMPT_RT` a top half may run in a thread with interrupts on.";
 }
 
 #[cfg(not(CONFIG_PREEMPT_RT))]
@@ -274,20 +275,6 @@ impl Context for HardIrq {
         // SAFETY: Without PREEMPT_RT a top half runs with local interrupts
         // off, for as long as its token is in use.
         lock.lock_with(unsafe { kernel::interrupt::LocalInterruptDisabled::assume_disabled() })
-    }
-}
-
-#[cfg(CONFIG_PREEMPT_RT)]
-impl Context for HardIrq {
-    type IrqGuard<'a, T: Unpin + 'a> = SpinLockIrqGuard<'a, T>;
-
-    /// On `PREEMPT_RT` a top half may run in a thread with interrupts on.
-    #[inline]
-    fn lock_irq<'a, T: Unpin>(
-        &'a mut self,
-        lock: &'a ksync::SpinLockIrq<T>,
-    ) -> Self::IrqGuard<'a, T> {
-        lock.lock()
     }
 }
 
