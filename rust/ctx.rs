@@ -17,7 +17,7 @@
 //! What needs [`Task`]: [`Task::sleep_ms`], [`might_sleep!`],
 //! [`Task::gfp_kernel`] (allocations that may sleep), [`Task::user_slice`]
 //! (user copies, which may fault), [`Mutex::lock`], and through them every
-//! wait irqctx has (`compat::poll`, `CommandLock`, `cancel_sync`,
+//! wait irqctx has (`PollCondVar`, `CommandLock`, `cancel_sync`,
 //! `run_sync`).
 //!
 //! Entering an atomic section from task context borrows the token for the
@@ -184,10 +184,22 @@ pub(crate) fn in_bus_callback<R>(
 /// token (`$task: &Task`): with `CONFIG_DEBUG_ATOMIC_SLEEP`, "BUG: sleeping
 /// function called from invalid context at FILE:LINE" if the caller is in
 /// atomic context after all.
+///
+/// Upstream's `kernel::task::might_sleep()` names the file only with rustc
+/// 1.89 or later (`Location::file_with_nul()`); Debian's 7.3 kernels are
+/// built with 1.85, where it prints a placeholder. This names it by
+/// `file!()`.
 macro_rules! might_sleep {
     ($task:expr) => {{
         let _: &$crate::ctx::Task = $task;
-        $crate::compat::cpu::might_sleep!();
+        // SAFETY: `__might_sleep()` only checks the context and reports; the
+        // file name is a NUL-terminated static string.
+        unsafe {
+            $crate::bindings::irqctx_might_sleep(
+                ::kernel::str::CStrExt::as_char_ptr(::kernel::c_str!(file!())),
+                line!() as i32,
+            )
+        }
     }};
 }
 pub(crate) use might_sleep;

@@ -104,6 +104,7 @@ phase kernel-build scripts/build-kernel.sh "$VARIANT" >/dev/null
 phase module-build build_module
 [ "$host_checks" = 1 ] && phase host-checks eval 'host_check "rustfmt --check (kernel .rustfmt.toml)" make -s rustfmtcheck;
 	host_check "clippy (CLIPPY=1) finds nothing" make -s clippy;
+	host_check "no import circle: rust/ files import only downward" scripts/import-cycles.py;
 	host_check "UI tests: rustc refuses what the abstractions forbid (tests/ui)" scripts/ui-test.sh;
 	host_check "Documentation builds with Sphinx, no warning" \
 		sphinx-build -W --keep-going -q -b html Documentation out/docs'

@@ -4,8 +4,7 @@
 //!
 //! 7.3's `kernel` crate has none of `preempt_count()`, `in_hardirq()`,
 //! `in_serving_softirq()`, `in_task()`, `irqs_disabled()`, the stacks, or
-//! `current`'s name and context-switch count; `kernel::task::might_sleep()`
-//! names the caller's file only with rustc 1.89 or later. Each is a safe
+//! `current`'s name and context-switch count. Each is a safe
 //! wrapper of a C helper (`rust/helpers.c`); what a stage captures is one
 //! call ([`snapshot`]). Waits for those pieces upstream.
 //!
@@ -85,25 +84,3 @@ pub(crate) fn current_nvcsw() -> u64 {
     // SAFETY: Reads a counter of `current`, which only `current` changes.
     (unsafe { bindings::irqctx_current_nvcsw() }) as u64
 }
-
-/// `might_sleep()` at the caller's file and line: with
-/// `CONFIG_DEBUG_ATOMIC_SLEEP`, "BUG: sleeping function called from invalid
-/// context at FILE:LINE" if the caller is in atomic context.
-///
-/// Upstream's `kernel::task::might_sleep()` names the file only with rustc
-/// 1.89 or later (`Location::file_with_nul()`); Debian's 7.3 kernels are
-/// built with 1.85, where it prints a placeholder. This names it by
-/// `file!()`.
-macro_rules! might_sleep {
-    () => {
-        // SAFETY: `__might_sleep()` only checks the context and reports; the
-        // file name is a NUL-terminated static string.
-        unsafe {
-            $crate::bindings::irqctx_might_sleep(
-                ::kernel::str::CStrExt::as_char_ptr(::kernel::c_str!(file!())),
-                line!() as i32,
-            )
-        }
-    };
-}
-pub(crate) use might_sleep;
