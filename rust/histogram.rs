@@ -79,7 +79,20 @@ impl Histogram {
     pub(crate) fn record(&self, ns: i64) {
         let ns = ns.max(0) as u64;
         self.buckets[index(ns)].fetch_add(1, Ordering::Relaxed);
-        self.max_ns.fetch_max(ns, Ordering::Relaxed);
+        // Written only when it grows: `fetch_max()` is a compare-and-exchange
+        // loop that writes every time, a second locked instruction per value
+        // on the top halves' path (the C twin's `atomic64_try_cmpxchg()` loop
+        // runs only past a plain read).
+        let mut max = self.max_ns.load(Ordering::Relaxed);
+        while ns > max {
+            match self
+                .max_ns
+                .compare_exchange_weak(max, ns, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => break,
+                Err(now) => max = now,
+            }
+        }
     }
 
     /// Empties the histogram. Values recorded meanwhile may survive it.
