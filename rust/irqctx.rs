@@ -97,13 +97,13 @@ impl TaskModule for IrqCtxModule {
             gfp,
         )?;
 
-        let dir = Dir::new(c_str!("irqctx"), ctl.clone());
-        dir.create_file::<{ debugfs::STATS }>(c_str!("stats"));
-        dir.create_file::<{ debugfs::MISUSE }>(c_str!("misuse"));
-        dir.create_file::<{ debugfs::LATENCY }>(c_str!("latency"));
-        dir.create_file::<{ debugfs::LATENCY_BUCKETS }>(c_str!("latency_buckets"));
+        let dir = Dir::new(c_str!("irqctx"), ctl.clone(), task);
+        dir.create_file::<{ debugfs::STATS }>(c_str!("stats"), task);
+        dir.create_file::<{ debugfs::MISUSE }>(c_str!("misuse"), task);
+        dir.create_file::<{ debugfs::LATENCY }>(c_str!("latency"), task);
+        dir.create_file::<{ debugfs::LATENCY_BUCKETS }>(c_str!("latency_buckets"), task);
         let edu_driver = KBox::pin_init(
-            EduRegistration::new(dev.clone(), edu.clone(), edu_irq, module),
+            EduRegistration::new(dev.clone(), edu.clone(), edu_irq, module, task),
             gfp,
         )?;
         if edu.is_empty(task) {
@@ -115,6 +115,7 @@ impl TaskModule for IrqCtxModule {
                     name: c_str!("irqctx"),
                 },
                 ctl,
+                task,
             ),
             gfp,
         )?;

@@ -121,8 +121,8 @@ impl<T: Show<ID>, const ID: u64> Fops<T, ID> {
 
 impl<T: Send + Sync + 'static> Dir<T> {
     /// Creates `/sys/kernel/debug/NAME`. Failure is not an error: debugfs
-    /// is optional, the files are then simply absent.
-    pub(crate) fn new(name: &'static CStr, data: Arc<T>) -> Self {
+    /// is optional, the files are then simply absent. Task context.
+    pub(crate) fn new(name: &'static CStr, data: Arc<T>, _task: &Task) -> Self {
         // SAFETY: `name` is a valid string; NULL parent is the debugfs root.
         let dentry =
             unsafe { bindings::debugfs_create_dir(name.as_char_ptr(), core::ptr::null_mut()) };
@@ -131,7 +131,8 @@ impl<T: Send + Sync + 'static> Dir<T> {
     }
 
     /// Creates a root-only file `name` showing the data through `Show<ID>`.
-    pub(crate) fn create_file<const ID: u64>(&self, name: &'static CStr)
+    /// Task context.
+    pub(crate) fn create_file<const ID: u64>(&self, name: &'static CStr, _task: &Task)
     where
         T: Show<ID>,
     {

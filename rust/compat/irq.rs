@@ -64,12 +64,14 @@ impl<'a, T: IrqHandler + 'static> ThreadedIrq<'a, T> {
     /// `'static`: leaking a registration is safe (`mem::forget()` of its
     /// box), and keeps the interrupt requested for ever, so the handler may
     /// not borrow anything that could go away
-    /// (`tests/ui/irq_handler_borrows.rs`).
+    /// (`tests/ui/irq_handler_borrows.rs`). Task context (`request_irq()`
+    /// sleeps; the initialiser runs in the caller's task).
     pub(crate) fn new(
         vectors: IrqVectorRegistration<'a>,
         flags: Flags,
         name: &'static CStr,
         handler: T,
+        _task: &Task,
     ) -> impl PinInit<Self, Error> + 'a {
         try_pin_init!(Self {
             vectors,

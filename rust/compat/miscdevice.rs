@@ -134,9 +134,11 @@ unsafe impl<T: MiscDevice> Sync for MiscDeviceRegistration<T> {}
 
 impl<T: MiscDevice> MiscDeviceRegistration<T> {
     /// Registers `/dev/NAME`, owned by this module, sharing `data` with opens.
+    /// Task context (the initialiser runs in the caller's task).
     pub(crate) fn register(
         opts: MiscDeviceOptions,
         data: T::RegistrationData,
+        _task: &Task,
     ) -> impl PinInit<Self, Error> {
         // SAFETY: On success every field is initialised; on failure nothing
         // is registered and `data` is dropped here.

@@ -585,8 +585,9 @@ impl pci::Driver for EduDriver {
                     IrqMode::Intx => Flags::SHARED,
                 };
                 let handler = EduHandler(edu.clone());
+                let line = ThreadedIrq::new(vectors, flags, c"irqctx", handler, task);
                 Ok(try_pin_init!(EduBinding {
-                irq <- ThreadedIrq::new(vectors, flags, c"irqctx", handler),
+                irq <- line,
                 enabled,
                 edu_slot,
             }? Error)
@@ -644,12 +645,14 @@ pub(crate) struct EduRegistration {
 
 impl EduRegistration {
     /// Registers the driver; devices record into `ctx`, are listed in
-    /// `devices` and interrupt by `mode`.
+    /// `devices` and interrupt by `mode`. Task context: registering probes
+    /// the devices present, in the caller's task.
     pub(crate) fn new(
         ctx: Arc<IrqCtx>,
         devices: Arc<EduDevices>,
         mode: IrqMode,
         module: &'static ThisModule,
+        _task: &Task,
     ) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             context: EduContextSet::new(ctx, devices, mode)?,

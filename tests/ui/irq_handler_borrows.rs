@@ -28,13 +28,14 @@ impl IrqHandler for Borrowing<'_> {
     }
 }
 
-fn request(
-    vectors: IrqVectorRegistration<'_>,
-) -> Result<Pin<KBox<ThreadedIrq<'_, Borrowing<'_>>>>> {
+fn request<'a>(
+    vectors: IrqVectorRegistration<'a>,
+    task: &Task,
+) -> Result<Pin<KBox<ThreadedIrq<'a, Borrowing<'a>>>>> {
     let local = 0;
     KBox::pin_init(
         // error on the next line
-        ThreadedIrq::new(vectors, Flags::TRIGGER_NONE, c"ui", Borrowing(&local)),
-        GFP_KERNEL,
+        ThreadedIrq::new(vectors, Flags::TRIGGER_NONE, c"ui", Borrowing(&local), task),
+        task.gfp_kernel(),
     )
 }

@@ -26,10 +26,10 @@ impl IrqHandler for Handler {
     }
 }
 
-fn request() -> Result<Pin<KBox<ThreadedIrq<'static, Handler>>>> {
+fn request(task: &Task) -> Result<Pin<KBox<ThreadedIrq<'static, Handler>>>> {
     KBox::pin_init(
         // error on the next line
-        ThreadedIrq::new(24, Flags::TRIGGER_NONE, c"ui", Handler),
-        GFP_KERNEL,
+        ThreadedIrq::new(24, Flags::TRIGGER_NONE, c"ui", Handler, task),
+        task.gfp_kernel(),
     )
 }

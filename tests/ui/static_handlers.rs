@@ -37,9 +37,12 @@ unsafe impl HasWork for Holder {
     const OFFSET: usize = core::mem::offset_of!(Holder, work);
 }
 
-fn request(vectors: IrqVectorRegistration<'_>) -> Result<Pin<KBox<ThreadedIrq<'_, Owning>>>> {
+fn request<'a>(
+    vectors: IrqVectorRegistration<'a>,
+    task: &Task,
+) -> Result<Pin<KBox<ThreadedIrq<'a, Owning>>>> {
     KBox::pin_init(
-        ThreadedIrq::new(vectors, Flags::TRIGGER_NONE, c"ui", Owning(0)),
-        GFP_KERNEL,
+        ThreadedIrq::new(vectors, Flags::TRIGGER_NONE, c"ui", Owning(0), task),
+        task.gfp_kernel(),
     )
 }
