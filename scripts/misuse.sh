@@ -308,8 +308,9 @@ for row in "${selected[@]}"; do
 		want_survives=$(cell "$name" 2) && want_first=$(cell "$name" 3) ||
 			{ echo "# $name: no $kernel_name cell in $MATRIX"; ok=0; }
 	fi
+	# (A cell that allows both, "no|yes", waits as for a survivor.)
 	case $want_survives in
-	yes) stall=$SILENCE ;;
+	yes | *'|'*) stall=$SILENCE ;;
 	no) stall=$((10 * slowdown)) ;;
 	*) stall=$((60 * slowdown)) ;;
 	esac
@@ -329,8 +330,10 @@ for row in "${selected[@]}"; do
 		ok=0
 	fi
 	if [ -n "$want_survives" ]; then
-		[ "$survived" = "$want_survives" ] ||
-			{ echo "# $name: survived=$survived, the matrix says $want_survives"; ok=0; }
+		case "|$want_survives|" in
+		*"|$survived|"*) ;;
+		*) echo "# $name: survived=$survived, the matrix says $want_survives"; ok=0 ;;
+		esac
 		if [ "$want_first" = nothing ]; then
 			[ -z "$first" ] || { echo "# $name: reported '$first', the matrix says nothing"; ok=0; }
 		else
