@@ -22,6 +22,7 @@ TOOLCHAIN_PACKAGES=(
 	linux-config-7.3				# Debian's kernel configs: the toolchain they name
 	linux-source-7.3				# the kernel irqctx's own test kernels are built from
 	make bc bison flex libelf-dev libssl-dev openssl cpio kmod xz-utils python3	# kernel builds
+	pahole		# a kernel records its version (CONFIG_PAHOLE_VERSION), modules must match; Debian's headers pull it in
 )
 # The toolchain's variables for the kernel's make (inside the root);
 # scripts/kmake.sh adds LLVM=1 for the project's own kernels.
