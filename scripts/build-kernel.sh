@@ -47,6 +47,20 @@ src=$(kernel_src_dir)
 out=$(kernel_build_dir "$variant")
 stamp="$out/.irqctx-built"
 
+kmake() { "$IRQCTX_TOP/scripts/kmake.sh" -C "$src" O="$out" ARCH=x86_64 "$@"; }
+
+# The config records the pahole it was made with (CONFIG_PAHOLE_VERSION),
+# and a module built with another one warns. A build configured before
+# pahole was in the toolchain is reconfigured; kbuild then rebuilds only
+# what depends on that option.
+pahole=$(in_root "$src/scripts/pahole-version.sh" pahole || true)
+if [ -f "$out/.config" ] && ! grep -qx "CONFIG_PAHOLE_VERSION=$pahole" "$out/.config"; then
+	log "kernel: $variant was configured with another pahole: reconfiguring (pahole $pahole)"
+	kmake -s olddefconfig >"$out/config.log" 2>&1 ||
+		{ cat "$out/config.log" >&2; die "kernel: reconfiguring $variant failed"; }
+	rm -f "$stamp"
+fi
+
 if [ -f "$stamp" ] && [ -f "$out/arch/x86/boot/bzImage" ]; then
 	log "kernel: cached $variant build in $out"
 	echo "$out"
@@ -54,7 +68,6 @@ if [ -f "$stamp" ] && [ -f "$out/arch/x86/boot/bzImage" ]; then
 fi
 
 mkdir -p "$out"
-kmake() { "$IRQCTX_TOP/scripts/kmake.sh" -C "$src" O="$out" ARCH=x86_64 "$@"; }
 
 names=$(for f in "${fragments[@]}"; do printf ' + %s' "${f#"$IRQCTX_TOP"/}"; done)
 stale=0
