@@ -107,7 +107,9 @@ done
 # that measures QEMU, not the handler.)
 # Rounds alternate irqctx and its C twin, each loaded afresh, so that a
 # ratio compares two runs seconds apart: under TCG one run's median moves
-# by a third from one few seconds to the next.
+# by a third from one few seconds to the next, and one round's ratio
+# anywhere from 0.7 to 2 (the same twin module, loaded again, took 2.2 to
+# 3.8 us at p50 in one boot): many short rounds, not a few long ones.
 say "P2: top-half cost, irqctx and its C twin alternating ($P2_ROUNDS rounds of ${P2_SECONDS}s each), then an empty handler"
 twin_run() { # NAME EMPTY
 	taskset -c 0 insmod /irqctx/irqctx_twin.ko period_us=1000 empty=$2 ||
