@@ -4,12 +4,12 @@
 # The README's test command on a Debian 13 host, as far as a machine of
 # another Debian release allows:
 #
-#   scripts/debian13-host.sh
+#   scripts/debian13-host.sh [TEST_ARGS...]
 #
 # makes a fresh Debian 13 (trixie) system root with mmdebstrap, its apt
 # sources as a Debian 13 user's with trixie-backports enabled, clones this
 # repository's HEAD into it and runs scripts/test.sh there, in a chroot with
-# its own /proc, /sys, /dev and /tmp. So setup.sh takes its Debian 13 path:
+# its own /proc, /sys, /dev and /tmp (TEST_ARGS are test.sh's). So setup.sh takes its Debian 13 path:
 # the toolchain and linux-source-7.3 are installed with apt, natively (no
 # toolchain root), and every build and the QEMU guest (trixie's QEMU) run
 # from the root's own packages. Only the host kernel is not Debian 13's.
@@ -45,15 +45,15 @@ log "root made in $((SECONDS - start))s; running scripts/test.sh in it at $(git 
 # In a mount namespace of its own: nothing stays mounted after the run.
 set +e
 unshare --mount --propagation private -- bash -c '
-	root=$1 cache=$2
+	root=$1 cache=$2; shift 2
 	mount -t proc proc "$root/proc" && mount -t sysfs sys "$root/sys" &&
 		mount --rbind /dev "$root/dev" && mount -t tmpfs tmp "$root/tmp" &&
 		mkdir -p "$root$cache" && mount --bind "$cache" "$root$cache" || exit 125
 	exec chroot "$root" env -i HOME=/root TERM=dumb IRQCTX_CACHE="$cache" \
 		IRQCTX_STRESS="${IRQCTX_STRESS:-short}" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 		sh -c ". /etc/os-release && echo \"# host: \$PRETTY_NAME (a root on $(uname -r))\" &&
-			cd /root/irqctx && exec scripts/test.sh"
-' debian13-host "$root" "$IRQCTX_CACHE"
+			cd /root/irqctx && exec scripts/test.sh \"\$@\"" debian13-host "$@"
+' debian13-host "$root" "$IRQCTX_CACHE" "$@"
 rc=$?
 set -e
 log "debian13-host: $((SECONDS - start))s in all, exit $rc"
