@@ -33,6 +33,8 @@
 # tree is printed on stdout.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+# A step that fails where set -e ends the script says which.
+trap 'log "error: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)"' ERR
 
 action=prepare flavour=generic
 for arg in "$@"; do
@@ -73,7 +75,9 @@ stamp=$dir/.irqctx-prepared
 # sample, if that flavour is prepared, must be refused.
 check() {
 	local run=$dir/check.run other foreign=()
-	other=$(ls -d "$IRQCTX_CACHE"/debian/7.3.*/sample/rust_minimal.ko 2>/dev/null | grep -v "/$abi/" | head -n 1)
+	# (None yet on a machine preparing its first flavour: not an error.)
+	other=$(ls -d "$IRQCTX_CACHE"/debian/7.3.*/sample/rust_minimal.ko 2>/dev/null |
+		grep -v "/$abi/" | head -n 1 || true)
 	[ -n "$other" ] && foreign=("$other:/irqctx/foreign/rust_minimal.ko")
 	printf '#!/bin/sh\nexec sh /irqctx/stock_load.sh /irqctx/rust_minimal.ko %s %s\n' \
 		"'Rust minimal sample \\(init\\)'" "${other:+/irqctx/foreign/rust_minimal.ko}" >"$run"
