@@ -154,6 +154,27 @@ boot() {
 # it, is an NMI on the boot CPU alone); with panic_print=0x40 the panic
 # sends every other CPU an NMI of its own and prints their backtraces. The
 # lines from the NMI's own report on are not the case's (see case_lines).
+# wait_panic_end LOG: wait until the panic the NMI started ends the guest
+# (QEMU exits at its reboot), for a minute at most. A panic can wedge too
+# (a CPU inside stop_machine did not answer its backtrace NMI, and nothing
+# more came for the rest of the minute): a console silent for 15 seconds
+# ends the wait sooner, longer than the 10 the backtraces wait for a CPU.
+# All times the kernel's slowdown.
+wait_panic_end() {
+	local size=-1 now quiet=0 waited=0
+	while kill -0 "$VM" 2>/dev/null && [ "$waited" -lt $((60 * slowdown)) ] &&
+		[ "$quiet" -lt $((15 * slowdown)) ]; do
+		sleep 1
+		waited=$((waited + 1))
+		now=$(stat -c %s "$1" 2>/dev/null || echo 0)
+		if [ "$now" = "$size" ]; then
+			quiet=$((quiet + 1))
+		else
+			quiet=0 size=$now
+		fi
+	done
+}
+
 flush_wedged() {
 	where_stuck "$1"
 	if python3 - "$out/$1.mon" <<-'EOF'; then
@@ -165,7 +186,7 @@ flush_wedged() {
 	s.sendall(b"nmi\n")
 	s.recv(4096)		# its prompt after the command
 	EOF
-		timeout $((60 * slowdown)) tail --pid="$VM" -f /dev/null || true
+		wait_panic_end "$out/$1.log"
 	else
 		echo "# $1: no NMI sent (monitor: $out/$1.mon)"
 	fi
