@@ -8,11 +8,12 @@
 #
 # makes a fresh Debian 13 (trixie) system root with mmdebstrap, its apt
 # sources as a Debian 13 user's with trixie-backports enabled, clones this
-# repository's HEAD into it and runs scripts/test.sh there, in a chroot with
-# its own /proc, /sys, /dev and /tmp (TEST_ARGS are test.sh's). So setup.sh takes its Debian 13 path:
-# the toolchain and linux-source-7.3 are installed with apt, natively (no
-# toolchain root), and every build and the QEMU guest (trixie's QEMU) run
-# from the root's own packages. Only the host kernel is not Debian 13's.
+# repository's HEAD into it and runs scripts/test.sh there (with TEST_ARGS),
+# in a chroot with its own /proc, /sys, /dev and /tmp. So setup.sh takes
+# its Debian 13 path: the toolchain and linux-source-7.3 are installed with
+# apt, natively (no toolchain root), and every build and the QEMU guest
+# (trixie's QEMU) run from the root's own packages. Only the host kernel is
+# not Debian 13's.
 #
 # The root is made anew on every run (about 15 s, then setup's apt install,
 # about a minute), so the native install is what is tested each time. The

@@ -143,17 +143,6 @@ boot() {
 	VM=$!
 }
 
-# flush_wedged NAME: make a wedged guest print what its kernel log still
-# holds, then end it. On PREEMPT_RT the serial console is printed by a
-# kthread, woken through an irq_work on the CPU that logged the line: a
-# report logged just before that CPU wedged can stay unprinted, and the same
-# case then looked silent in one run and not in the next. Every guest boots
-# with unknown_nmi_panic, so the NMI sent here through QEMU's monitor makes
-# it panic, and panic() prints everything pending before the guest reboots
-# (QEMU then exits). That NMI reaches CPU 0 only (LINT1, where QEMU delivers
-# it, is an NMI on the boot CPU alone); with panic_print=0x40 the panic
-# sends every other CPU an NMI of its own and prints their backtraces. The
-# lines from the NMI's own report on are not the case's (see case_lines).
 # wait_panic_end LOG: wait until the panic the NMI started ends the guest
 # (QEMU exits at its reboot), for a minute at most. A panic can wedge too
 # (a CPU inside stop_machine did not answer its backtrace NMI, and nothing
@@ -175,6 +164,17 @@ wait_panic_end() {
 	done
 }
 
+# flush_wedged NAME: make a wedged guest print what its kernel log still
+# holds, then end it. On PREEMPT_RT the serial console is printed by a
+# kthread, woken through an irq_work on the CPU that logged the line: a
+# report logged just before that CPU wedged can stay unprinted, and the same
+# case then looked silent in one run and not in the next. Every guest boots
+# with unknown_nmi_panic, so the NMI sent here through QEMU's monitor makes
+# it panic, and panic() prints everything pending before the guest reboots
+# (QEMU then exits). That NMI reaches CPU 0 only (LINT1, where QEMU delivers
+# it, is an NMI on the boot CPU alone); with panic_print=0x40 the panic
+# sends every other CPU an NMI of its own and prints their backtraces. The
+# lines from the NMI's own report on are not the case's (see case_lines).
 flush_wedged() {
 	where_stuck "$1"
 	if python3 - "$out/$1.mon" <<-'EOF'; then
