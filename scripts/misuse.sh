@@ -150,18 +150,7 @@ boot() {
 # ends the wait sooner, longer than the 10 the backtraces wait for a CPU.
 # All times the kernel's slowdown.
 wait_panic_end() {
-	local size=-1 now quiet=0 waited=0
-	while kill -0 "$VM" 2>/dev/null && [ "$waited" -lt $((60 * slowdown)) ] &&
-		[ "$quiet" -lt $((15 * slowdown)) ]; do
-		sleep 1
-		waited=$((waited + 1))
-		now=$(stat -c %s "$1" 2>/dev/null || echo 0)
-		if [ "$now" = "$size" ]; then
-			quiet=$((quiet + 1))
-		else
-			quiet=0 size=$now
-		fi
-	done
+	wait_silent "$1" $((15 * slowdown)) $((60 * slowdown)) || true
 }
 
 # flush_wedged NAME: make a wedged guest print what its kernel log still
@@ -238,6 +227,29 @@ wait_console() {
 	return "$rc"
 }
 
+# wait_silent LOG STALL [LIMIT [STUCK]]: until the guest has exited (0), or
+# (1) its console LOG has not grown for STALL seconds, LIMIT seconds have
+# passed, or a line matching the ERE STUCK came after the trigger.
+wait_silent() {
+	local log=$1 stall=$2 limit=${3:-} stuck=${4:-} size=-1 still=0 waited=0 now
+	while kill -0 "$VM" 2>/dev/null; do
+		if [ -n "$stuck" ]; then
+			sed -n '/IRQCTX-MISUSE: triggering/,$p' "$log" | grep -qE -- "$stuck" && return 1
+		fi
+		now=$(stat -c %s "$log" 2>/dev/null || echo 0)
+		if [ "$now" = "$size" ]; then
+			still=$((still + 1))
+			[ "$still" -ge "$stall" ] && return 1
+		else
+			size=$now still=0
+		fi
+		waited=$((waited + 1))
+		[ -n "$limit" ] && [ "$waited" -ge "$limit" ] && return 1
+		sleep 1
+	done
+	return 0
+}
+
 # wait_guest LOG STALL: until the guest has exited (0), or its console has
 # not grown for STALL seconds since the trigger, or one of the kernel's own
 # watchdogs has said it is stuck: a CPU (the soft-lockup watchdog) or RCU's
@@ -245,21 +257,11 @@ wait_console() {
 # their reports every 20 to 60 seconds, so such a console never goes quiet
 # for long: wedged (1).
 wait_guest() {
-	local log=$1 stall=$2 size=-1 still=0 now
-	while kill -0 "$VM" 2>/dev/null; do
-		if grep -q 'IRQCTX-MISUSE: triggering' "$log"; then
-			sed -n '/IRQCTX-MISUSE: triggering/,$p' "$log" |
-				grep -qE -- "$STUCK_REPORT" && return 1
-			now=$(stat -c %s "$log")
-			if [ "$now" = "$size" ]; then
-				still=$((still + 1))
-				[ "$still" -ge "$stall" ] && return 1
-			else
-				size=$now still=0
-			fi
-		fi
+	until grep -q 'IRQCTX-MISUSE: triggering' "$1"; do
+		kill -0 "$VM" 2>/dev/null || return 0
 		sleep 1
 	done
+	wait_silent "$1" "$2" "" "$STUCK_REPORT"
 }
 
 pass=0 fail=0 n=0
