@@ -48,12 +48,16 @@ rust-analyzer:
 	$(CURDIR)/scripts/rust-analyzer.py $(KDIR)/rust-project.json $(CURDIR) \
 		"$$(bash -c '. $(CURDIR)/scripts/lib.sh && toolchain_root')"
 
+# The kernel's .rustfmt.toml, from the 7.3 source the toolchain unpacked
+# (Debian's headers trees have none).
+RUSTFMT_TOML = $(shell bash -c '. $(CURDIR)/scripts/lib.sh && kernel_src_dir')/.rustfmt.toml
+
 rustfmtcheck:
 	$(TOOLCHAIN) --exec rustfmt --check --edition 2021 \
-		--config-path $(KDIR)/source/.rustfmt.toml $(RUST_SRCS)
+		--config-path $(RUSTFMT_TOML) $(RUST_SRCS)
 
 rustfmt:
 	$(TOOLCHAIN) --exec rustfmt --edition 2021 \
-		--config-path $(KDIR)/source/.rustfmt.toml $(RUST_SRCS)
+		--config-path $(RUSTFMT_TOML) $(RUST_SRCS)
 
 .PHONY: all modules clean clippy rust-analyzer rustfmt rustfmtcheck

@@ -108,13 +108,19 @@ impl kernel::fmt::Display for ParseError {
 /// The commands of one write, in order.
 pub(crate) struct Commands {
     cmds: [Command; MAX_COMMANDS],
+    /// Where each command's line ends in the write: the offset after its
+    /// `\n`, or the write's length for the last line.
+    ends: [usize; MAX_COMMANDS],
     len: usize,
 }
 
 impl Commands {
-    /// The parsed commands.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = Command> + '_ {
-        self.cmds[..self.len].iter().copied()
+    /// The parsed commands, each with the offset where its line ends.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (Command, usize)> + '_ {
+        self.cmds[..self.len]
+            .iter()
+            .copied()
+            .zip(self.ends[..self.len].iter().copied())
     }
 }
 
@@ -183,15 +189,19 @@ pub(crate) fn parse(input: &[u8]) -> Result<Commands, ParseError> {
     let text = core::str::from_utf8(input).map_err(|_| ParseError::NotText)?;
     let mut out = Commands {
         cmds: [Command::Stop; MAX_COMMANDS],
+        ends: [0; MAX_COMMANDS],
         len: 0,
     };
-    for line in text
-        .split('\n')
-        .map(|l| l.trim_matches(BLANKS))
-        .filter(|l| !l.is_empty())
-    {
+    let mut end = 0;
+    for line in text.split('\n') {
+        end = (end + line.len() + 1).min(text.len());
+        let line = line.trim_matches(BLANKS);
+        if line.is_empty() {
+            continue;
+        }
         let slot = out.cmds.get_mut(out.len).ok_or(ParseError::Count)?;
         *slot = parse_line(line)?;
+        out.ends[out.len] = end;
         out.len += 1;
     }
     if out.len == 0 {

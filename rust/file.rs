@@ -25,7 +25,7 @@ use crate::ctx::Task;
 use crate::event::{Line, Record};
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::{
-    error::code::{EAGAIN, EINTR, EINVAL, ERESTARTSYS},
+    error::code::{EAGAIN, EINVAL, ERESTARTSYS},
     prelude::*,
     sync::Arc,
     uaccess::{UserSliceReader, UserSliceWriter},
@@ -215,13 +215,18 @@ impl MiscDevice for IrqCtxFile {
             }
             EINVAL
         })?;
-        for (i, cmd) in cmds.iter().enumerate() {
+        let mut done = 0;
+        for (cmd, end) in cmds.iter() {
             match reader.ctl.execute(task, cmd) {
-                // A restart would carry out the commands before this one
-                // again.
-                Err(e) if e == ERESTARTSYS && i > 0 => return Err(EINTR),
+                // A signal before this command did anything, after others
+                // did: a restart would carry them out again. The write
+                // returns what it carried out, as a write() interrupted
+                // after some bytes does; a retry loop (busybox's `echo`,
+                // `fwrite()`) writes the rest, these commands.
+                Err(e) if e == ERESTARTSYS && done > 0 => return Ok(done),
                 r => r?,
             }
+            done = end;
         }
         Ok(len)
     }

@@ -16,6 +16,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/task_stack.h>
 #include <linux/seqlock.h>
 #include <linux/smp.h>
@@ -87,6 +88,8 @@ void irqctx_might_sleep(const char *file, int line)
 }
 
 void irqctx_set_current_state(unsigned int state) { set_current_state(state); }
+
+bool irqctx_fatal_signal_pending(void) { return fatal_signal_pending(current); }
 
 /* A seqlock's write side (rust/ctx.rs: SeqLock). */
 void irqctx_seqlock_init(seqlock_t *sl) { seqlock_init(sl); }

@@ -52,6 +52,8 @@ void irqctx_local_irq_restore(unsigned long flags);
  * hand-made sleep; a seqlock's write side (ctx.rs). */
 void irqctx_might_sleep(const char *file, int line);
 void irqctx_set_current_state(unsigned int state);
+/* What ends a command that has triggered something (compat/poll.rs). */
+bool irqctx_fatal_signal_pending(void);
 void irqctx_seqlock_init(seqlock_t *sl);
 void irqctx_write_seqlock(seqlock_t *sl);
 void irqctx_write_sequnlock(seqlock_t *sl);

@@ -18,6 +18,14 @@ use crate::bindings;
 use crate::ctx::Task;
 use kernel::{error::code::ERESTARTSYS, prelude::*, types::Opaque};
 
+/// Whether the current task has a fatal signal pending (`SIGKILL`, or a
+/// signal whose default action kills it and that it does not catch): the
+/// only signal that may end a command once it has triggered something.
+pub(crate) fn fatal_signal_pending() -> bool {
+    // SAFETY: Reads the current task's pending signals; any context.
+    unsafe { bindings::irqctx_fatal_signal_pending() }
+}
+
 /// Creates a [`PollCondVar`] initialiser with a static lock class and a name.
 macro_rules! new_poll_condvar {
     ($($name:literal)?) => {
@@ -104,6 +112,21 @@ impl PollCondVar {
             bindings::TASK_UNINTERRUPTIBLE,
         )
         .is_ok_and(|(met, _)| met)
+    }
+
+    /// Like [`Self::wait_interruptible_timeout`], but only a fatal signal
+    /// (`TASK_KILLABLE`) ends the wait early, with `ERESTARTSYS`: for waits
+    /// that follow something a restarted system call would do again (an
+    /// interrupt already raised), which job control (`SIGSTOP`, `SIGCONT`)
+    /// and a caught signal must not cut short.
+    pub(crate) fn wait_killable_timeout(
+        &self,
+        task: &mut Task,
+        condition: impl FnMut(&mut Task) -> bool,
+        timeout: kernel::time::Jiffies,
+    ) -> Result<bool> {
+        self.wait(task, condition, Some(timeout), bindings::TASK_KILLABLE)
+            .map(|(met, _)| met)
     }
 
     /// Like [`Self::wait_interruptible`], giving up after `timeout` jiffies:

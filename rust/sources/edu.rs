@@ -28,7 +28,7 @@ use crate::compat::clock;
 use crate::compat::{
     irq::{IrqHandler, ThreadedIrq},
     pci::{device_id, location, probe_context, Enabled, PciAddr},
-    poll::{new_poll_condvar, PollCondVar},
+    poll::{fatal_signal_pending, new_poll_condvar, PollCondVar},
 };
 use crate::context::Context;
 use crate::ctx::{self, new_mutex, HardIrq, Mutex, Task};
@@ -166,14 +166,39 @@ impl Edu {
         self.bar.try_access().map(|bar| f(&bar)).ok_or(ENODEV)
     }
 
+    /// Waits for `cond`, for one interrupt's timeout at most: `ETIMEDOUT`
+    /// then, `ENODEV` once the device is being unbound. Any signal ends the
+    /// wait (`ERESTARTSYS`): only for waits before the command has made the
+    /// device do anything.
     fn wait_done(&self, task: &mut Task, mut cond: impl FnMut() -> bool) -> Result {
-        let gone = || self.unbinding.load(Ordering::Acquire);
         let met = self.done.wait_interruptible_timeout(
             task,
-            |_| gone() || cond(),
+            |_| self.is_unbinding() || cond(),
             msecs_to_jiffies(IRQ_TIMEOUT_MS),
         )?;
-        if gone() {
+        self.outcome(met)
+    }
+
+    /// Like [`Self::wait_done`], but only a fatal signal ends the wait: for
+    /// an interrupt the command has already set off, whose wait job control
+    /// or a caught signal must not cut short (a retried write would set it
+    /// off again).
+    fn wait_handled(&self, task: &mut Task, mut cond: impl FnMut() -> bool) -> Result {
+        let met = self.done.wait_killable_timeout(
+            task,
+            |_| self.is_unbinding() || cond(),
+            msecs_to_jiffies(IRQ_TIMEOUT_MS),
+        )?;
+        self.outcome(met)
+    }
+
+    fn is_unbinding(&self) -> bool {
+        self.unbinding.load(Ordering::Acquire)
+    }
+
+    /// What a wait that ended without a signal means.
+    fn outcome(&self, met: bool) -> Result {
+        if self.is_unbinding() {
             Err(ENODEV)
         } else if met {
             Ok(())
@@ -226,10 +251,13 @@ impl Edu {
     }
 
     /// Raises `n` interrupts, each after the previous one was handled, so
-    /// that `/proc/interrupts` grows by exactly `n`. A signal stops the
-    /// burst: with `ERESTARTSYS` before the first raise, with `EINTR`
-    /// after (never restarted: that would repeat the interrupts already
-    /// raised); the statistics tell how many were.
+    /// that `/proc/interrupts` grows by exactly `n`. Before the first raise
+    /// any signal ends the command with `ERESTARTSYS` (nothing happened: the
+    /// write may restart). After it the burst is carried out whole: only a
+    /// fatal signal ends it, with `EINTR` (its task never sees the error).
+    /// A stop and continue (Ctrl-Z, `fg`) or a caught signal must not fail
+    /// the write halfway, since every common retry loop (busybox's `echo`,
+    /// Python's `os.write()`, `SA_RESTART`) would raise the burst again.
     pub(crate) fn raise(&self, task: &mut Task, n: u32) -> Result {
         for done in 0..n {
             if self.unbinding.load(Ordering::Acquire) {
@@ -237,18 +265,21 @@ impl Edu {
             }
             // The wait below notices a signal only when it has to sleep,
             // which a fast interrupt spares it: look before each raise.
-            if kernel::current!().signal_pending() {
-                return Err(if done == 0 { ERESTARTSYS } else { EINTR });
+            if done == 0 && kernel::current!().signal_pending() {
+                return Err(ERESTARTSYS);
+            }
+            if fatal_signal_pending() {
+                return Err(EINTR);
             }
             let before = self.raises.load(Ordering::Acquire);
             self.raised_ns.store(clock::now_ns(), Ordering::Release);
             self.regs(|r| r.write32(RAISE_IRQ, reg::INTR_RAISE))?;
             let handled = || self.raises.load(Ordering::Acquire) != before;
-            match self.wait_done(task, handled) {
+            match self.wait_handled(task, handled) {
                 Err(e) if e == ERESTARTSYS => {
-                    // This interrupt is raised: let it be handled (bounded),
-                    // so that it cannot merge with the next command's, and
-                    // do not let the write restart, which would raise again.
+                    // A fatal signal: this interrupt is raised, let it be
+                    // handled (bounded), so that it cannot merge with the
+                    // next command's.
                     let gone = || self.unbinding.load(Ordering::Acquire);
                     self.done.wait_uninterruptible_timeout(
                         task,
@@ -265,11 +296,12 @@ impl Edu {
 
     /// Has the device compute `n!`, sleeping until its completion
     /// interrupt; returns the result (also delivered to readers). If an
-    /// earlier factorial was abandoned (its writer got a signal), waits for
+    /// earlier factorial was abandoned (its writer was killed), waits for
     /// it first: the device ignores a new one while computing, and its
-    /// interrupt must not be taken for this one's. A signal ends the wait
-    /// with `ERESTARTSYS` before the device was started, with `EINTR`
-    /// after (never restarted: that would compute and interrupt again).
+    /// interrupt must not be taken for this one's. Any signal ends the
+    /// command with `ERESTARTSYS` before the device was started; after, only
+    /// a fatal one, with `EINTR` (a restarted write would compute and
+    /// interrupt once more).
     pub(crate) fn factorial(&self, task: &mut Task, n: u32) -> Result<u32> {
         let started = self.fact_started.load(Ordering::Relaxed);
         self.wait_done(task, || self.facts.load(Ordering::Acquire) >= started)?;
@@ -281,10 +313,10 @@ impl Edu {
             r.write32(STATUS_IRQ_ON_DONE, reg::STATUS);
             r.write32(n, reg::FACTORIAL);
         })?;
-        match self.wait_done(task, || self.facts.load(Ordering::Acquire) > started) {
-            // The device computes and interrupts whatever happens now: a
-            // restarted write would compute (and interrupt) once more. The
-            // next factorial waits for this one's interrupt (see above).
+        match self.wait_handled(task, || self.facts.load(Ordering::Acquire) > started) {
+            // Killed: the device computes and interrupts whatever happens
+            // now. The next factorial waits for this one's interrupt (see
+            // above).
             Err(e) if e == ERESTARTSYS => return Err(EINTR),
             r => r?,
         }

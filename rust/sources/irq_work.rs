@@ -8,6 +8,7 @@
 
 use crate::compat::clock;
 use crate::compat::irq_work::{impl_has_irq_work, IrqWork, IrqWorkCallback};
+use crate::compat::poll::fatal_signal_pending;
 use crate::context::Context;
 use crate::ctx::{HardIrq, Task};
 use crate::device::{IrqCtx, Lane};
@@ -50,14 +51,19 @@ impl IrqWorkCallback for IrqCtx {
 impl IrqCtx {
     /// Queues the irq_work `n` times, each after the previous one ran, so
     /// that every queueing produces exactly one top half; bursts of
-    /// concurrent writers take turns. A signal stops the burst: with
-    /// `ERESTARTSYS` before the first top half (the write may restart),
-    /// with `EINTR` after some (it must not: they happened).
+    /// concurrent writers take turns. Any signal ends the command with
+    /// `ERESTARTSYS` before the first top half (the write may restart);
+    /// after it only a fatal one, with `EINTR`: the burst is carried out
+    /// whole, so that a stop and continue or a caught signal never makes a
+    /// retried write queue it again (see `Edu::raise`).
     pub(crate) fn irq_work_trigger(this: ArcBorrow<'_, Self>, task: &mut Task, n: u32) -> Result {
         let _serialised = this.irq_work_lock.lock(task)?;
         for done in 0..n {
-            if kernel::current!().signal_pending() {
-                return Err(if done == 0 { ERESTARTSYS } else { EINTR });
+            if done == 0 && kernel::current!().signal_pending() {
+                return Err(ERESTARTSYS);
+            }
+            if fatal_signal_pending() {
+                return Err(EINTR);
             }
             this.irq_work_queued_ns
                 .store(clock::now_ns(), Ordering::Relaxed);

@@ -13,6 +13,7 @@
  *   irqctx_io read0 [-n | -F FD]
  *   irqctx_io hold [-e] [PATH]
  *   irqctx_io restart TEXT SOURCE MIN
+ *   irqctx_io stop TEXT SOURCE MIN
  *   irqctx_io reg BDF OFFSET [VALUE]
  *
  * read stops after MINLINES lines, or with -u after a line matching the
@@ -55,7 +56,10 @@
  * restart writes TEXT from a child with an SA_RESTART handler for SIGUSR1,
  * signals it once the statistics count MIN top halves of SOURCE since the
  * start, and prints the write's outcome and the top halves made:
- * "errno=EINTR tops=N".
+ * "wrote=BYTES tops=N" (a short count: the commands carried out) or
+ * "errno=NAME tops=N". stop does the same to busybox's echo writing TEXT
+ * (echo -ne), with SIGSTOP and then SIGCONT, as Ctrl-Z and fg do, and prints
+ * "status=S tops=N at_stop=M" (M: the top halves when the stop was sent).
  *
  * reg reads (and prints as 0x%08x) or writes the 32-bit register at OFFSET
  * of the PCI device BDF's BAR 0, through its sysfs resource0 file: what a
@@ -568,10 +572,17 @@ static long stat_tops(const char *source)
 /*
  * A child writes TEXT with a SIGUSR1 handler installed with SA_RESTART; once
  * the statistics show MIN top halves of SOURCE from it, the parent signals
- * it. Prints the write's outcome and the top halves it made:
- * "errno=EINTR tops=N" when the kernel refused to restart a half-done burst.
+ * it. Prints the write's outcome and the top halves it made: "wrote=BYTES
+ * tops=N", BYTES short of TEXT's length when the signal ended the write
+ * between two commands.
+ *
+ * With stop, the child is busybox's echo instead (sh -c 'echo -ne TEXT
+ * >/dev/irqctx'), with no handler, and the parent stops it (SIGSTOP) and
+ * continues it (SIGCONT) once it is stopped, as Ctrl-Z and fg do. Prints
+ * "status=S tops=N at_stop=M": the echo's exit status, the top halves made,
+ * and how many there were when the stop was sent.
  */
-static int do_restart(const char *text, const char *source, long min)
+static int do_restart(const char *text, const char *source, long min, int stop)
 {
 	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 	long before = stat_tops(source), now = before;
@@ -583,6 +594,10 @@ static int do_restart(const char *text, const char *source, long min)
 	if (before < 0 || pipe(out))
 		return fail("stats");
 	pid = fork();
+	if (pid == 0 && stop) {
+		execl("/bin/sh", "sh", "-c", "echo -ne \"$0\" >/dev/irqctx", text, (char *)NULL);
+		_exit(127);
+	}
 	if (pid == 0) {
 		int fd = open_dev(0);
 
@@ -597,6 +612,20 @@ static int do_restart(const char *text, const char *source, long min)
 	for (int tries = 0; tries < 100000 && now - before < min; tries++) {
 		usleep(100);
 		now = stat_tops(source);
+	}
+	if (stop) {
+		/* Counted before the stop is sent: once it is, the burst goes on
+		 * to its end (the stop takes effect when the write returns). */
+		now = stat_tops(source);
+		kill(pid, SIGSTOP);
+		waitpid(pid, &status, WUNTRACED);
+		if (WIFSTOPPED(status)) {
+			kill(pid, SIGCONT);
+			waitpid(pid, &status, 0);
+		}
+		printf("status=%d tops=%ld at_stop=%ld\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+		       stat_tops(source) - before, now - before);
+		return 0;
 	}
 	kill(pid, SIGUSR1);
 	waitpid(pid, &status, 0);
@@ -649,7 +678,9 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "hold"))
 		return do_hold(argc - 1, argv + 1);
 	if (argc == 5 && !strcmp(argv[1], "restart"))
-		return do_restart(argv[2], argv[3], atol(argv[4]));
+		return do_restart(argv[2], argv[3], atol(argv[4]), 0);
+	if (argc == 5 && !strcmp(argv[1], "stop"))
+		return do_restart(argv[2], argv[3], atol(argv[4]), 1);
 	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "reg"))
 		return do_reg(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
 	fprintf(stderr, "usage: see the comment at the top of irqctx_io.c\n");
