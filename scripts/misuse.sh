@@ -344,6 +344,13 @@ for row in "${selected[@]}"; do
 	else
 		flush_wedged "$tag"
 	fi
+	# The case ran, on every kernel: the module's own line says it was
+	# triggered. A refused trigger, or a guest that died before it, tested
+	# nothing, whatever its cell allows.
+	if ! case_lines "$log" | grep -qF "misuse: triggering $name ("; then
+		echo "# $name: the module never said it triggered the case"
+		ok=0
+	fi
 	first=$(case_lines "$log" | grep -E -m1 -- "$REPORT" || true)
 	# A guest wedged without a report: where it is stuck is the evidence.
 	observed=${first:-nothing${STUCK:+ ($STUCK)}}

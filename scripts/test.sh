@@ -106,6 +106,7 @@ phase module-build build_module
 	host_check "clippy (CLIPPY=1) finds nothing" make -s clippy;
 	host_check "no import circle: rust/ files import only downward" scripts/import-cycles.py;
 	host_check "UI tests: rustc refuses what the abstractions forbid (tests/ui)" scripts/ui-test.sh;
+	host_check "vm.sh boots again only a kernel that died before the script (tests/vm)" scripts/vm-test.sh;
 	host_check "Documentation builds with Sphinx, no warning" \
 		sphinx-build -W --keep-going -q -b html Documentation out/docs'
 phase guest-run run_guest
