@@ -19,7 +19,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-action=build variant=default
+action=build variant=$IRQCTX_VARIANT
 for arg in "$@"; do
 	case $arg in
 	--kdir) action=kdir ;;

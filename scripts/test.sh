@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The test command: from a bare Debian 12 machine to a verdict.
-# Installs the toolchain, builds the test kernel (cached), the module and the
+# Installs the toolchain, prepares Debian's stock 7.3 kernel as a build
+# target (cached; IRQCTX_VARIANT in lib.sh), builds the module and the
 # kselftest install, checks rustfmt, clippy and the documentation, boots the
 # kernel under QEMU and runs the kselftests there through run_kselftest.sh
 # (run_guest.sh: the suite, a short stress run, then the detectors' verdict:
@@ -12,22 +13,22 @@
 #
 #   scripts/test.sh [--variant VARIANT] [--no-misuse] [--no-host-checks]
 #
-# --variant runs on another kernel variant (build-kernel.sh VARIANT): its
-# kernel, the module built against it (in out/VARIANT/module), the same
-# guest suite, with output in out/VARIANT/. The misuse harness runs on the
+# --variant runs on another kernel variant (build-kernel.sh VARIANT; the
+# own test kernel is "default"): its kernel, the module built against it (in
+# out/VARIANT/module), the same guest suite, with output in out/VARIANT/,
+# and no host checks (they are the same on any kernel). The misuse harness runs on the
 # kernels that have a column in the detector matrix (scripts/misuse-matrix:
-# default, rt, debian, debian-rt), not on the debug ones (debug, kcsan); the host
-# checks, the same on any kernel, with the default one only.
+# default, rt, debian, debian-rt), not on the debug ones (debug, kcsan).
 # IRQCTX_STRESS=full makes the stress test full size (hours).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$IRQCTX_TOP"
 
-VARIANT=default misuse=1 host_checks=1
+VARIANT=$IRQCTX_VARIANT misuse=1 host_checks=1 OUT=out
 while [ $# -gt 0 ]; do
 	case $1 in
-	--variant) VARIANT=${2:?--variant needs a name}; shift ;;
-	--variant=*) VARIANT=${1#*=} ;;
+	--variant) VARIANT=${2:?--variant needs a name} OUT=out/$2 host_checks=0; shift ;;
+	--variant=*) VARIANT=${1#*=} OUT=out/${1#*=} host_checks=0 ;;
 	--no-misuse) misuse=0 ;;
 	--no-host-checks) host_checks=0 ;;
 	*) die "unknown argument $1 (see the comment at the top of $0)" ;;
@@ -35,11 +36,6 @@ while [ $# -gt 0 ]; do
 	shift
 done
 kernel_fragments "$VARIANT" >/dev/null	# dies on an unknown variant
-if [ "$VARIANT" = default ]; then
-	OUT=out
-else
-	OUT=out/$VARIANT host_checks=0
-fi
 mkdir -p "$OUT"
 cut -f2 scripts/misuse-matrix | grep -qx "$VARIANT" || misuse=0
 SLOWDOWN=$(kernel_slowdown "$VARIANT")
@@ -49,7 +45,7 @@ T=scripts/selftests/irqctx
 declare -a TIMES
 phase() {	# phase NAME COMMAND...: run, time, remember
 	local name=$1 start=$SECONDS; shift
-	log "== $name$([ "$VARIANT" = default ] || echo " ($VARIANT kernel)")"
+	log "== $name ($VARIANT kernel)"
 	"$@"
 	TIMES+=("$name $((SECONDS - start))s")
 }
@@ -100,7 +96,7 @@ run_guest() { boot_guest "$OUT/console.log"; }
 
 total=$SECONDS
 phase setup bash scripts/setup.sh
-phase kernel-build scripts/build-kernel.sh "$VARIANT" >/dev/null
+phase kernel scripts/build-kernel.sh "$VARIANT" >/dev/null
 phase module-build build_module
 [ "$host_checks" = 1 ] && phase host-checks eval 'host_check "rustfmt --check (kernel .rustfmt.toml)" make -s rustfmtcheck;
 	host_check "clippy (CLIPPY=1) finds nothing" make -s clippy;

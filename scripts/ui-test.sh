@@ -5,7 +5,7 @@
 # abstractions forbid, shown by rustc refusing it. Each file in tests/ui/ is
 # a module of the irqctx crate written against those abstractions; it is
 # built as one more module of a copy of the crate (out/ui/NAME/) against
-# the default test kernel's tree. A file whose doc comment says
+# the tree of the kernel IRQCTX_VARIANT names (lib.sh). A file whose doc comment says
 #
 #   //! expect: E0478
 #
@@ -35,8 +35,8 @@ cd "$IRQCTX_TOP"
 
 all=0
 [ $# -gt 0 ] || { all=1; set -- tests/ui/*.rs; }
-kdir=$(scripts/build-kernel.sh --kdir default)
-[ -f "$kdir/.irqctx-built" ] || die "no default kernel in $kdir: run scripts/build-kernel.sh"
+kdir=$(scripts/build-kernel.sh --kdir)
+[ -f "$kdir/Module.symvers" ] || die "no $IRQCTX_VARIANT kernel in $kdir: run scripts/build-kernel.sh"
 mkdir -p out/ui
 NOT_EXPRESSIBLE=tests/ui/misuse-not-expressible
 rustc_rows=$(mktemp)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Boot the test kernel under QEMU (TCG, 2 CPUs, two edu devices in slots 2
-# and 6, whose INTx pins share one line), run SCRIPT as
+# Boot the test kernel under QEMU (trixie's, TCG, 2 CPUs, two edu devices
+# in slots 2 and 6, whose INTx pins share one line), run SCRIPT as
 # root in a busybox initramfs and exit with its exit status.
 #
 #   vm.sh [options] SCRIPT [FILE[:GUEST_PATH]]...
@@ -24,7 +24,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kernel=; variant=default; timeout=; logfile=$IRQCTX_TOP/out/console.log; append=; quiet=0
+kernel=; variant=$IRQCTX_VARIANT; timeout=; logfile=$IRQCTX_TOP/out/console.log; append=; quiet=0
 monitor=none
 while getopts "k:K:t:l:a:m:q" opt; do
 	case $opt in
@@ -68,11 +68,17 @@ set +e
 # script (build-initramfs.sh): the file $started then says so, whatever the
 # console shows.
 started=$(mktemp --suffix=.started)
+# QEMU: trixie's, from the toolchain root (lib.sh), under the hang guard;
+# IRQCTX_QEMU: another program in its place (scripts/vm-test.sh).
+if [ -n "${IRQCTX_QEMU:-}" ]; then
+	QEMU=(timeout --foreground -k 5 "$timeout" "$IRQCTX_QEMU")
+else
+	QEMU=(in_root timeout --foreground -k 5 "$timeout" qemu-system-x86_64)
+fi
 trap 'rm -f "$initrd" "$started"' EXIT
 boot() {	# boot: one boot, its console in $logfile
 	: >"$started"
-	timeout --foreground -k 5 "$timeout" \
-		"${IRQCTX_QEMU:-qemu-system-x86_64}" -machine q35 -accel tcg -smp 2 -m 512M -nodefaults -no-reboot \
+	"${QEMU[@]}" -machine q35 -accel tcg -smp 2 -m 512M -nodefaults -no-reboot \
 		-display none -serial stdio -monitor "$monitor" \
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 printk.devkmsg=on log_buf_len=8M iomem=relaxed $append" \
