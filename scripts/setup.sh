@@ -35,6 +35,7 @@ for p in "${PACKAGES[@]}"; do
 		missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
+	mapfile -t missing < <(printf '%s\n' "${missing[@]}" | awk '!seen[$0]++')
 	log "installing ${#missing[@]} Debian packages: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	run_quiet "$IRQCTX_CACHE/setup-apt-update.log" apt-get update -q
