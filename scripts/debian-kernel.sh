@@ -88,6 +88,15 @@ check() {
 
 if [ -f "$stamp" ]; then
 	log "debian: $abi prepared in $dir (cached)"
+	# The tree links into the headers packages (the common headers, the
+	# kbuild tools, gcc-14): a cache made on another system root (the
+	# Debian 13 path binds the host's cache into a fresh one) needs them
+	# installed there too.
+	if ! in_root dpkg-query -W -f='${Status}' "linux-headers-$abi" 2>/dev/null | grep -q 'install ok installed'; then
+		log "debian: installing linux-headers-$abi, which the cached tree links into"
+		run_quiet "$IRQCTX_CACHE/debian-apt.log" apt_in_root install -y --no-install-recommends \
+			"linux-headers-$abi"
+	fi
 	if [ "$action" = check ]; then
 		check
 	else
