@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The stress command: boots the test kernel under QEMU and runs the stress
+# The stress command: boots the kernel IRQCTX_VARIANT names (lib.sh;
+# Debian's stock kernel by default) under QEMU and runs the stress
 # selftest (scripts/selftests/irqctx/irqctx_stress_test.sh) in the guest,
 # full size by default: 1000 insmod/rmmod cycles, 100 unbind/bind cycles per
 # edu device, a million events through the ring, 10000 fuzz operations.
@@ -16,7 +17,8 @@
 #   NAME=VALUE   more settings for the guest, e.g. IRQCTX_STRESS_CYCLES=50
 #                (see the comment at the top of irqctx_stress_test.sh)
 #
-# Needs the test kernel built (scripts/test.sh or scripts/build-kernel.sh);
+# Needs that kernel prepared or built (scripts/test.sh or
+# scripts/build-kernel.sh);
 # builds the module (make modules) and the test helpers. Prints the guest's KTAP as it
 # runs, then the counts (cycles, events, fuzz operations and seed) and a
 # summary whose last line is "N passed, N failed". Console: out/stress.log.
