@@ -170,8 +170,10 @@ test_burst_blocks_nothing() {
 	kill -0 $b 2>/dev/null && running=1
 	wait $b || return 1
 	echo "# stats during the burst: +$((during - before)); rebinding $other: ${alone} ms alone, ${under} ms during the burst, which was $([ $running = 1 ] || echo "not ")still running; end: +$(($(stat_source edu) - before))"
-	[ $((during - before)) -lt 8000 ] && [ $(($(stat_source edu) - before)) = 8000 ] &&
-		[ "$(grep -c '^edu=bound ' $STATS)" = 2 ] || return 1
+	[ $(($(stat_source edu) - before)) = 8000 ] && [ "$(grep -c '^edu=bound ' $STATS)" = 2 ] || return 1
+	# A burst already over when the statistics were read (a slow kernel's
+	# fork and sed can take longer than 8000 raises) tested nothing.
+	[ $((during - before)) -lt 8000 ] || return 4
 	[ $running = 1 ] && return 0
 	[ "$under" -gt $((2 * alone + 1000)) ] && return 1
 	return 4
