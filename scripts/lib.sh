@@ -94,7 +94,7 @@ KERNEL_VARIANTS=(default debug kcsan rt debian debian-rt)
 # The kernel the commands use when none is named (test.sh, demo.sh, vm.sh,
 # misuse.sh, make): Debian's stock 7.3 kernel, prepared in about a minute
 # and a half, nothing to build. IRQCTX_VARIANT=default picks the own test
-# kernel (built once, about 13 minutes on 2 cores), or any variant above.
+# kernel (built once: 261 s on 2 idle cores), or any variant above.
 IRQCTX_VARIANT=${IRQCTX_VARIANT:-debian}
 kernel_fragments() {	# kernel_fragments VARIANT: one fragment path a line
 	local k=$IRQCTX_TOP/scripts/kernel

@@ -215,7 +215,7 @@ impl Edu {
         f: impl FnOnce(&Self, &mut Task) -> Result,
     ) -> Result {
         let _turn = self.cmd.lock(task)?;
-        if self.unbinding.load(Ordering::Acquire) {
+        if self.is_unbinding() {
             return Err(ENODEV);
         }
         f(self, task)
@@ -260,7 +260,7 @@ impl Edu {
     /// Python's `os.write()`, `SA_RESTART`) would raise the burst again.
     pub(crate) fn raise(&self, task: &mut Task, n: u32) -> Result {
         for done in 0..n {
-            if self.unbinding.load(Ordering::Acquire) {
+            if self.is_unbinding() {
                 return Err(ENODEV);
             }
             // The wait below notices a signal only when it has to sleep,
@@ -280,10 +280,9 @@ impl Edu {
                     // A fatal signal: this interrupt is raised, let it be
                     // handled (bounded), so that it cannot merge with the
                     // next command's.
-                    let gone = || self.unbinding.load(Ordering::Acquire);
                     self.done.wait_uninterruptible_timeout(
                         task,
-                        |_| gone() || handled(),
+                        |_| self.is_unbinding() || handled(),
                         msecs_to_jiffies(IRQ_TIMEOUT_MS),
                     );
                     return Err(EINTR);
