@@ -59,10 +59,11 @@ hogs_stop() {
 }
 trap hogs_stop EXIT
 
-# run_suite DIR: one run of the suite, its output in DIR/output.log and its
-# consoles beside it.
+# run_suite DIR [CASE...]: one run of the suite, its output in
+# DIR/output.log and its consoles beside it.
 run_suite() {
 	local dir=$1 rc=0
+	shift
 	if [ "$suite" = misuse ]; then
 		scripts/misuse.sh --kernel "$variant" "$@" >"$dir/output.log" 2>&1 || rc=$?
 		cp out/misuse/"$variant"/*.log out/misuse/"$variant"/observed.tsv "$dir/" 2>/dev/null || true
