@@ -53,10 +53,13 @@ none() {
 	fi
 }
 
+# Every test program unloads the module when it is done: one still loaded
+# here is a test that did not (it is removed, for the checks below).
 test_unloaded() {
 	[ -e /sys/module/irqctx ] || return 0
-	ktap_print_msg "irqctx still loaded after the tests: removing it"
-	rmmod irqctx && [ ! -e /sys/module/irqctx ]
+	ktap_print_msg "irqctx still loaded after the tests: a test did not unload it; removing it"
+	rmmod irqctx
+	return 1
 }
 
 test_kmemleak() {
@@ -96,6 +99,27 @@ test_lockdep() {
 	return 1
 }
 
+# test_active DETECTOR: the detector the kernel was built with
+# (IRQCTX_DETECTORS) is on and watched the run: a "no report" from one that
+# is off would pass for nothing.
+test_active() {
+	local c
+	case $1 in
+	kasan) grep -q 'KernelAddressSanitizer initialized' "$TMP/all" ;;
+	kmemleak) [ -w "$KMEMLEAK" ] ;;
+	debug_objects) [ -r /sys/kernel/debug/debug_objects/stats ] ;;
+	lockdep) [ -r /proc/lockdep_stats ] ;;
+	kcsan)
+		# Its boot selftest passed, and it set up watchpoints during the
+		# run (the counter keeps growing while KCSAN is on).
+		grep -q 'kcsan: selftest: \([0-9]*\)/\1 tests passed' "$TMP/all" ||
+			{ ktap_print_msg "no passed KCSAN selftest in the log"; return 1; }
+		c=$(sed -n 's/^setup_watchpoints: //p' /sys/kernel/debug/kcsan 2>/dev/null)
+		[ "${c:-0}" -gt 0 ] ;;
+	*) ktap_print_msg "unknown detector $1"; return 1 ;;
+	esac
+}
+
 # Taint flags other than O (out-of-tree module) and E (unsigned module).
 test_taint() {
 	local t
@@ -111,16 +135,25 @@ test_taint() {
 # the field is read from the file).
 test_vermagic() {
 	local vermagic
-	[ -f "$KO" ] || return 0
+	[ -f "$KO" ] || { ktap_print_msg "no $KO"; return 1; }
 	vermagic=$(strings "$KO" | sed -n 's/^vermagic=\([^ ]*\).*/\1/p')
 	ktap_print_msg "irqctx.ko vermagic $vermagic, kernel $(uname -r)"
 	[ "$vermagic" = "$(uname -r)" ]
 }
 
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+# The detectors this kernel is built with, as the host read them from its
+# .config (scripts/test.sh); run elsewhere, those found in it.
+expected=$(echo "${IRQCTX_DETECTORS:-}" | tr , ' ')
+[ "$expected" = none ] && expected=
 ktap_print_header
-ktap_set_plan 15
-ktap_test_result "irqctx.ko's vermagic names the booted kernel" test_vermagic
+# 14 checks, one more with kmemleak, one per detector that must be active.
+ktap_set_plan $((14 + $([ -w "$KMEMLEAK" ] && echo 1 || echo 0) + $(echo $expected | wc -w)))
+if [ -f "$KO" ] || [ "${IRQCTX_NO_SKIP:-0}" = 1 ]; then
+	ktap_test_result "irqctx.ko's vermagic names the booted kernel" test_vermagic
+else
+	ktap_test_skip "irqctx.ko's vermagic names the booted kernel (no $KO: the module modprobe finds)"
+fi
 ktap_test_result "irqctx is unloaded after the run" test_unloaded
 read_log
 found=
@@ -129,18 +162,19 @@ grep -q 'KernelAddressSanitizer initialized' "$TMP/all" && found="$found kasan"
 [ -e "$KMEMLEAK" ] && found="$found kmemleak"
 [ -d /sys/kernel/debug/debug_objects ] && found="$found debug_objects"
 [ -r /proc/lockdep_stats ] && found="$found lockdep"
-ktap_print_msg "detectors in this kernel:${found:- none of kasan kcsan kmemleak debug_objects lockdep}"
+ktap_print_msg "detectors in this kernel:${found:- none of kasan kcsan kmemleak debug_objects lockdep}; built with: ${expected:-none named}"
 # KCSAN's own evidence that it watched: its boot selftest and its counters
 # (watchpoints set up, races found, including those not reported).
 if [ -e /sys/kernel/debug/kcsan ]; then
 	grep -o 'kcsan: selftest: .*' "$TMP/all" | sed 's/^/# /'
 	ktap_print_msg "kcsan:" $(sed -n 's/^\([a-z_]*\): \([0-9]*\)$/\1=\2/p' /sys/kernel/debug/kcsan)
 fi
+for d in $expected; do
+	ktap_test_result "$d is on and watched the run" test_active "$d"
+done
 if [ -w "$KMEMLEAK" ]; then
 	ktap_test_result "kmemleak: no unreferenced objects once the module is gone" test_kmemleak
 	read_log
-else
-	ktap_test_skip "kmemleak: no unreferenced objects (no kmemleak in this kernel)"
 fi
 ktap_test_result "dmesg holds the whole run" test_log_whole
 none "KASAN report" 'BUG: KASAN'

@@ -68,6 +68,7 @@
 #define DEV "/dev/irqctx"
 #define MISUSE_LIST "/sys/kernel/debug/irqctx/misuse"
 #define ALLOW_MISUSE "/sys/module/irqctx/parameters/allow_misuse"
+#define STATS "/sys/kernel/debug/irqctx/stats"
 
 #define MAX_WRITE 256		/* Documentation: at most 256 bytes */
 #define MAX_COMMANDS 8		/* ... and at most 8 commands */
@@ -86,7 +87,7 @@ enum op {
 	OP_WRITE_FAULT, OP_READ_0, OP_READ_1, OP_READ_SMALL, OP_READ_MAX_LINE,
 	OP_READ_LARGE, OP_READ_HUGE, OP_READ_FAULT, OP_READ_SHARED,
 	OP_NONBLOCK, OP_POLL, OP_EPOLL_WAIT, OP_EPOLL_CTL, OP_SEEK, OP_PREAD,
-	OP_SIGNAL, OP_SA_RESTART, OP_REOPEN, OP_TICK, NOPS
+	OP_PWRITE, OP_SIGNAL, OP_SA_RESTART, OP_REOPEN, OP_TICK, NOPS
 };
 
 static const char *const op_names[NOPS] = {
@@ -94,7 +95,7 @@ static const char *const op_names[NOPS] = {
 	"write_badptr", "read_0", "read_1", "read_small", "read_max_line",
 	"read_large", "read_huge", "read_badptr", "read_shared",
 	"fcntl_nonblock", "poll", "epoll_wait", "epoll_ctl", "lseek", "pread",
-	"kill_sigusr1", "sigaction", "close_reopen", "ticker_irq_work",
+	"pwrite", "kill_sigusr1", "sigaction", "close_reopen", "ticker_irq_work",
 };
 
 /* Results: success, then errnos, then anything else. */
@@ -158,6 +159,9 @@ struct shared {
 
 static struct shared *sh;
 static struct worker *me;
+/* Edu devices bound when the run began: nothing unbinds one during it,
+ * so ENODEV is right only without any. */
+static int edu_bound;
 static int my_id;
 static int verbose;
 
@@ -759,10 +763,16 @@ static void check_write(struct call *c, const char *buf, size_t len, enum verdic
 	case ENODEV:
 		if (v == INVALID || !(flags & HAS_EDU))
 			report("ENODEV without raise=/factorial=: \"%s\"", excerpt(buf, len));
+		else if (edu_bound)
+			report("ENODEV with %d edu device(s) bound: \"%s\"", edu_bound, excerpt(buf, len));
 		return;
 	case ETIMEDOUT:
-		if (v == INVALID || !(flags & (HAS_EDU | HAS_IRQ_WORK)))
-			report("ETIMEDOUT without an interrupt command: \"%s\"", excerpt(buf, len));
+		/* Documented for an edu interrupt that did not come within a
+		 * second: with the devices bound and working, a lost one. An
+		 * irq_work cannot time out at all. */
+		report("ETIMEDOUT: an interrupt lost (%s): \"%s\"",
+		       flags & HAS_EDU ? "an edu interrupt did not come within 1 s" : "irq_work cannot time out",
+		       excerpt(buf, len));
 		return;
 	case EINTR:
 		/* Only the first command can end the write on a signal, while
@@ -964,10 +974,12 @@ static void op_read(void)
 		end(&c, ret);
 	}
 
-	if (count == 0 && !shared && sw > 0)
+	/* On any file, shared or not: it has nothing to wait for, not even
+	 * a co-reader, and so no signal to see. */
+	if (count == 0 && sw > 0)
 		report("a read of 0 bytes slept (%ld voluntary context switches), returned %ld %s",
 		       sw, c.ret, c.ret < 0 ? errno_name(c.err) : "");
-	if (count == 0 && !alarm_fired && c.ret != 0 && !(c.ret < 0 && c.err == EINTR))
+	if (count == 0 && c.ret != 0)
 		report("a read of 0 bytes returned %ld %s, not 0", c.ret, c.ret < 0 ? errno_name(c.err) : "");
 	if (ended_by_alarm(&c))
 		return;
@@ -1135,16 +1147,22 @@ static void op_epoll_wait(void)
 	}
 }
 
+/* lseek, pread and pwrite: the device is a stream (ESPIPE), whatever the
+ * offset; a pwrite of a valid command changes nothing. */
 static void op_seek(void)
 {
+	static const char *const names[] = { "lseek", "pread", "pwrite" };
 	struct priv *p = &priv[below(NPRIV)];
-	int fd = p->fd >= 0 ? p->fd : shared_fd, pread_op = chance(50);
+	int fd = p->fd >= 0 ? p->fd : shared_fd, which = below(3);
 	char buf[LINE_MAX_BYTES];
 	struct call c;
 
-	if (pread_op) {
+	if (which == 1) {
 		begin(&c, OP_PREAD, 1, "pread fd=%d", fd);
 		end(&c, pread(fd, buf, sizeof(buf), 0));
+	} else if (which == 2) {
+		begin(&c, OP_PWRITE, 0, "pwrite fd=%d", fd);
+		end(&c, pwrite(fd, "irq_work=1\n", 11, below(2) ? 0 : 100));
 	} else {
 		begin(&c, OP_SEEK, 0, "lseek fd=%d", fd);
 		end(&c, lseek(fd, below(2) ? 0 : 100, below(2) ? SEEK_SET : SEEK_CUR));
@@ -1152,7 +1170,7 @@ static void op_seek(void)
 	if (ended_by_alarm(&c))
 		return;
 	if (c.ret >= 0)
-		report("%s on a stream returned %ld", pread_op ? "pread" : "lseek", c.ret);
+		report("%s on a stream returned %ld", names[which], c.ret);
 	else if (c.err != ESPIPE)
 		bad_errno(&c, NULL);
 }
@@ -1281,7 +1299,7 @@ static void ticker(int id)
 		/* Workers signal the ticker too: waiting for its turn behind
 		 * their bursts, it can get EINTR like any writer. */
 		if (c.ret < 0 && !ended_by_alarm(&c) &&
-		    !(c.err == ETIMEDOUT || (c.err == EINTR && (term_seen || eintr_ok(&c, 0)))))
+		    !(c.err == EINTR && (term_seen || eintr_ok(&c, 0))))
 			bad_errno(&c, NULL);
 		usleep(3000);
 	}
@@ -1291,25 +1309,35 @@ static void ticker(int id)
 
 /* ---- the parent ---------------------------------------------------------------- */
 
-static void load_misuse_names(void)
+/* The misuse cases' names, from the module's table: 0, or -1 if it cannot
+ * be read (then misuse= writes would test names the module may not have). */
+static int load_misuse_names(void)
 {
-	static const char *const fallback[] = {
-		"spin_lock_sleep", "sleep_in_irq", "might_sleep_in_irq", "mutex_in_irq",
-		"gfp_kernel_in_irq", "user_copy_in_irq", "sleep_in_bh", "irq_unsafe_lock",
-		"irqs_off_long",
-	};
 	FILE *f = fopen(MISUSE_LIST, "r");
 	char line[512], name[40];
 
-	if (f) {
-		while (fgets(line, sizeof(line), f) && nmisuse < 32)
-			if (sscanf(line, "%39[a-z_] context=", name) == 1 && strstr(line, " context="))
-				snprintf(misuse_names[nmisuse++], sizeof(misuse_names[0]), "%s", name);
-		fclose(f);
-	}
-	if (!nmisuse)
-		for (size_t i = 0; i < sizeof(fallback) / sizeof(fallback[0]); i++)
-			snprintf(misuse_names[nmisuse++], sizeof(misuse_names[0]), "%s", fallback[i]);
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f) && nmisuse < 32)
+		if (sscanf(line, "%39[a-z_] context=", name) == 1 && strstr(line, " context="))
+			snprintf(misuse_names[nmisuse++], sizeof(misuse_names[0]), "%s", name);
+	fclose(f);
+	return nmisuse ? 0 : -1;
+}
+
+/* How many edu devices the statistics say are bound. */
+static int count_edu_bound(void)
+{
+	FILE *f = fopen(STATS, "r");
+	char line[256];
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n += !strncmp(line, "edu=bound ", 10);
+	fclose(f);
+	return n;
 }
 
 static void show_stuck(int i, int64_t secs)
@@ -1383,7 +1411,16 @@ int main(int argc, char **argv)
 		return 4;
 	}
 	fclose(f);
-	load_misuse_names();
+	if (load_misuse_names()) {
+		printf("no misuse table in %s: cannot make misuse= writes\n", MISUSE_LIST);
+		return 1;
+	}
+	edu_bound = count_edu_bound();
+	if (edu_bound < 0) {
+		printf("no statistics in %s\n", STATS);
+		return 1;
+	}
+	printf("edu devices bound: %d (ENODEV is a failure while one is)\n", edu_bound);
 
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
@@ -1504,6 +1541,26 @@ int main(int argc, char **argv)
 				printf(" errno%ld=%ld", other[o], totals[o][r]);
 		}
 		printf("\n");
+	}
+	/* Every operation asked for was made, and each kind of operation ran
+	 * (one that never did checked nothing). */
+	if (!stuck && total_ops != ops) {
+		printf("FAIL %ld operations made, %ld asked for\n", total_ops, ops);
+		failures++;
+	}
+	for (int o = 0; o < NOPS && !stuck && ops >= 1000; o++) {
+		long sum = 0;
+
+		for (int r = 0; r < NRESULTS; r++)
+			sum += totals[o][r];
+		if (!sum) {
+			printf("FAIL no %s operation in %ld\n", op_names[o], ops);
+			failures++;
+		}
+	}
+	if (!stuck && ops >= 1000 && !(totals[OP_READ_LARGE][0] + totals[OP_READ_MAX_LINE][0])) {
+		printf("FAIL no read returned a record\n");
+		failures++;
 	}
 	printf("seed=%llu ops=%ld failures=%ld stuck=%ld%s\n", (unsigned long long)seed, total_ops,
 	       failures, stuck_calls + stuck, stuck ? " (gave up: a call never returned)" : "");

@@ -7,13 +7,17 @@
  *   irqctx_io read [-n] [-b BUFSIZE] [-l MINLINES] [-u REGEX]
  *                  [-F FD] [-d USEC] [-S] [-m REGEX]
  *   irqctx_io write [-r REPEAT] [-e USEC] [-i USEC] [-v] TEXT
+ *   irqctx_io write TEXT TEXT...
  *   irqctx_io signal
  *   irqctx_io poll TIMEOUT_MS [LOOPS]
  *   irqctx_io epoll TIMEOUT_MS [LOOPS]
  *   irqctx_io read0 [-n | -F FD]
+ *   irqctx_io pwrite TEXT
+ *   irqctx_io select TIMEOUT_MS
  *   irqctx_io hold [-e] [PATH]
  *   irqctx_io restart TEXT SOURCE MIN
  *   irqctx_io stop TEXT SOURCE MIN
+ *   irqctx_io queued [-n] SOURCE BLOCKER TEXT
  *   irqctx_io reg BDF OFFSET [VALUE]
  *
  * read stops after MINLINES lines, or with -u after a line matching the
@@ -31,6 +35,9 @@
  * With -F other processes may read the same open file: -S then only checks
  * that seq increases.
  *
+ * write with several TEXTs writes each in turn, one write() each on one open
+ * file, and prints a line for each ("wrote=N" or "errno=NAME ..."): a burst
+ * of writes from one process, fast whatever the fork and exec costs.
  * write -r repeats the write REPEAT times (0: until SIGTERM) on one open
  * file and prints "writes=N ok=N" and a count per errno; a write that
  * SIGTERM interrupts is not counted. -e sleeps USEC after a failed write
@@ -45,7 +52,15 @@
  * "pollin" at the first POLLIN and "pollin=N timeout=N" at the end.
  *
  * read0 makes one read() of 0 bytes (on an inherited FD with -F) and prints
- * "ret=N" or the errno; it gives up after 10 s ("blocked").
+ * "ret=N" or the errno; it gives up after 10 s times IRQCTX_SLOWDOWN
+ * ("blocked").
+ *
+ * pwrite makes one pwrite() of TEXT at offset 0 and prints "wrote=N" or
+ * the errno (a stream: ESPIPE).
+ *
+ * select waits up to TIMEOUT_MS in select() for the device (opened
+ * non-blocking) to be readable, and prints "readable" followed by what one
+ * read() then returned ("ret=N", "errno=NAME"), or "timeout".
  *
  * hold opens PATH (default the device), prints "held" and waits for SIGTERM.
  * With -e it adds the file to an epoll set and closes it: epoll takes no
@@ -60,6 +75,15 @@
  * "errno=NAME tops=N". stop does the same to busybox's echo writing TEXT
  * (echo -ne), with SIGSTOP and then SIGCONT, as Ctrl-Z and fg do, and prints
  * "status=S tops=N at_stop=M" (M: the top halves when the stop was sent).
+ *
+ * queued signals a writer that waits for its turn, before it triggered
+ * anything: a first child writes BLOCKER (a long burst of SOURCE); once
+ * the statistics show its top halves, a second child writes TEXT, which must wait for the
+ * burst, and once that one is asleep too it gets SIGUSR1 (its handler has
+ * SA_RESTART, or not with -n). Prints the second write's outcome
+ * ("wrote=N" or "errno=NAME") and "blocker_running=1" if the burst had
+ * not ended when the signal was sent (else the signal may have come after
+ * the wait it was meant for: inconclusive).
  *
  * reg reads (and prints as 0x%08x) or writes the 32-bit register at OFFSET
  * of the PCI device BDF's BAR 0, through its sysfs resource0 file: what a
@@ -106,6 +130,15 @@ static int fail(const char *what)
 {
 	printf("errno=%s (%s: %s)\n", errname(errno), what, strerror(errno));
 	return 1;
+}
+
+/* The kernel's slowdown under TCG (IRQCTX_SLOWDOWN, from run_guest.sh):
+ * every bound here is scaled by it. */
+static int slowdown(void)
+{
+	const char *s = getenv("IRQCTX_SLOWDOWN");
+
+	return s && atoi(s) > 0 ? atoi(s) : 1;
 }
 
 static int open_dev(int flags)
@@ -290,18 +323,23 @@ static int do_write(int argc, char **argv)
 		default: return 3;
 		}
 	}
-	if (optind != argc - 1)
+	if (optind == argc || (optind != argc - 1 && (repeat >= 0 || storm_us || backoff_us)))
 		return 3;
-	text = argv[optind];
 	fd = open_dev(0);
 	if (repeat < 0) {
-		ssize_t n = write(fd, text, strlen(text));
+		int rc = 0;
 
-		if (n < 0)
-			return fail("write");
-		printf("wrote=%zd\n", n);
-		return 0;
+		for (; optind < argc; optind++) {
+			ssize_t n = write(fd, argv[optind], strlen(argv[optind]));
+
+			if (n < 0)
+				rc = fail("write");
+			else
+				printf("wrote=%zd\n", n);
+		}
+		return rc;
 	}
+	text = argv[optind];
 	catch_term();
 	if (storm_us > 0) {
 		struct sigaction sa = { .sa_handler = on_storm, .sa_flags = SA_RESTART };
@@ -381,7 +419,7 @@ static int do_signal(void)
 	/* After the byte the child's only blocking call is read(): wait for
 	 * it to be asleep ('S') there, then signal. */
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	for (int tries = 0; tries < 5000; tries++) {
+	for (int tries = 0;; tries++) {
 		FILE *f = fopen(path, "r");
 		char *state;
 
@@ -391,10 +429,26 @@ static int do_signal(void)
 		state = strrchr(stat, ')');
 		if (state && state[2] == 'S')
 			break;
+		/* A signal sent before the read() slept would find nothing
+		 * to interrupt, and the child would then block for ever. */
+		if (tries == 10000 * slowdown()) {
+			kill(pid, SIGKILL);
+			printf("child never asleep in read()\n");
+			return 1;
+		}
 		usleep(1000);
 	}
 	kill(pid, SIGUSR1);
-	waitpid(pid, &status, 0);
+	/* The signal must end the read at once: a bound, not a wait (the
+	 * alarm's handler has no SA_RESTART, so it ends waitpid()). */
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(10 * slowdown());
+	if (waitpid(pid, &status, 0) != pid) {
+		kill(pid, SIGKILL);
+		printf("child still in read() %d s after the signal\n", 10 * slowdown());
+		return 1;
+	}
+	alarm(0);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		printf("errno=EINTR\n");
 		return 0;
@@ -403,16 +457,26 @@ static int do_signal(void)
 	return 1;
 }
 
-/* Empties a non-blocking file after POLLIN; 1 if a read failed otherwise. */
+/* Empties a non-blocking file after POLLIN: POLLIN promises a read that
+ * does not block, so the first read must return records (not 0, not
+ * EAGAIN), and the file is then read until EAGAIN. 1 on any other outcome. */
 static int drain(int fd)
 {
 	static char buf[65536];
+	ssize_t n;
+	int first = 1;
 
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
-	if (errno == EAGAIN || (errno == EINTR && terminated))
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		first = 0;
+	if (n == 0) {
+		printf("read after POLLIN returned 0\n");
+		return 1;
+	}
+	if (errno == EINTR && terminated)
 		return 0;
-	fail("read after POLLIN");
+	if (errno == EAGAIN && !first)
+		return 0;
+	fail(first ? "first read after POLLIN" : "read after POLLIN");
 	return 1;
 }
 
@@ -497,16 +561,53 @@ static int do_read0(int argc, char **argv)
 	ssize_t n;
 
 	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: alarm() ends a sleep */
-	alarm(10);
+	alarm(10 * slowdown());
 	n = read(fd, buf, 0);
 	alarm(0);
 	if (n < 0 && errno == EINTR) {
-		printf("blocked: read of 0 bytes still waiting after 10 s\n");
+		printf("blocked: read of 0 bytes still waiting after %d s\n", 10 * slowdown());
 		return 1;
 	}
 	if (n < 0)
 		return fail("read");
 	printf("ret=%zd\n", n);
+	return 0;
+}
+
+static int do_pwrite(const char *text)
+{
+	int fd = open_dev(0);
+	ssize_t n = pwrite(fd, text, strlen(text), 0);
+
+	if (n < 0)
+		return fail("pwrite");
+	printf("wrote=%zd\n", n);
+	return 0;
+}
+
+static int do_select(int timeout_ms)
+{
+	static char buf[65536];
+	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = timeout_ms % 1000 * 1000 };
+	int fd = open_dev(O_NONBLOCK), n;
+	fd_set rd;
+	ssize_t got;
+
+	FD_ZERO(&rd);
+	FD_SET(fd, &rd);
+	n = select(fd + 1, &rd, NULL, NULL, &tv);
+	if (n < 0)
+		return fail("select");
+	if (n == 0 || !FD_ISSET(fd, &rd)) {
+		printf("timeout\n");
+		return 0;
+	}
+	got = read(fd, buf, sizeof(buf));
+	if (got < 0) {
+		printf("readable errno=%s\n", errname(errno));
+		return 0;
+	}
+	printf("readable ret=%zd\n", got);
 	return 0;
 }
 
@@ -636,6 +737,97 @@ static int do_restart(const char *text, const char *source, long min, int stop)
 	return 0;
 }
 
+/* Waits until task PID is in one of STATES ("S": asleep interruptibly),
+ * for 10 s times the slowdown. */
+static int wait_state(pid_t pid, const char *states)
+{
+	char path[64], stat[256];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	for (long tries = 0; tries < 10000L * slowdown(); tries++) {
+		FILE *f = fopen(path, "r");
+		char *state = NULL;
+
+		if (f && fgets(stat, sizeof(stat), f))
+			state = strrchr(stat, ')');
+		if (f)
+			fclose(f);
+		if (state && state[2] && strchr(states, state[2]))
+			return 0;
+		usleep(1000);
+	}
+	return -1;
+}
+
+static int do_queued(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+	int out[2], ready[2], status, blocker_running;
+	char result[64] = "", c;
+	long before;
+	pid_t blocker, pid;
+	ssize_t n;
+
+	if (argc == 5 && !strcmp(argv[1], "-n")) {
+		sa.sa_flags = 0;
+		argv++;
+	} else if (argc != 4) {
+		return 3;
+	}
+	before = stat_tops(argv[1]);
+	if (before < 0)
+		return fail("stats");
+	argv++;	/* argv[0] SOURCE, argv[1] BLOCKER, argv[2] TEXT */
+	if (pipe(out) || pipe(ready))
+		return fail("pipe");
+	blocker = fork();
+	if (blocker == 0) {
+		int fd = open_dev(0);
+
+		_exit(write(fd, argv[1], strlen(argv[1])) == (ssize_t)strlen(argv[1]) ? 0 : 1);
+	}
+	/* Its burst under way. */
+	for (long tries = 0; stat_tops(argv[0]) <= before; tries++) {
+		if (tries == 10000L * slowdown()) {
+			kill(blocker, SIGKILL);
+			printf("the blocker's burst never started\n");
+			return 1;
+		}
+		usleep(1000);
+	}
+	pid = fork();
+	if (pid == 0) {
+		int fd = open_dev(0);
+
+		sigaction(SIGUSR1, &sa, NULL);
+		/* From here the only blocking call is the write. */
+		if (write(ready[1], "r", 1) != 1)
+			_exit(2);
+		n = write(fd, argv[2], strlen(argv[2]));
+		if (n < 0)
+			dprintf(out[1], "errno=%s", errname(errno));
+		else
+			dprintf(out[1], "wrote=%zd", n);
+		_exit(0);
+	}
+	/* Waiting for its turn: interruptibly. */
+	if (read(ready[0], &c, 1) != 1 || wait_state(pid, "S")) {
+		kill(pid, SIGKILL);
+		printf("the writer never slept\n");
+		return 1;
+	}
+	blocker_running = waitpid(blocker, &status, WNOHANG) == 0;
+	kill(pid, SIGUSR1);
+	waitpid(pid, &status, 0);
+	if (blocker_running)
+		waitpid(blocker, &status, 0);
+	n = read(out[0], result, sizeof(result) - 1);
+	if (n > 0)
+		result[n] = 0;
+	printf("%s blocker_running=%d\n", result, blocker_running);
+	return 0;
+}
+
 static int do_reg(const char *bdf, const char *offset, const char *value)
 {
 	char path[128];
@@ -675,8 +867,14 @@ int main(int argc, char **argv)
 		return do_epoll(atoi(argv[2]), argc == 4 ? atol(argv[3]) : -1);
 	if (argc >= 2 && !strcmp(argv[1], "read0"))
 		return do_read0(argc - 1, argv + 1);
+	if (argc == 3 && !strcmp(argv[1], "pwrite"))
+		return do_pwrite(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "select"))
+		return do_select(atoi(argv[2]));
 	if (argc >= 2 && !strcmp(argv[1], "hold"))
 		return do_hold(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "queued"))
+		return do_queued(argc - 1, argv + 1);
 	if (argc == 5 && !strcmp(argv[1], "restart"))
 		return do_restart(argv[2], argv[3], atol(argv[4]), 0);
 	if (argc == 5 && !strcmp(argv[1], "stop"))

@@ -180,6 +180,12 @@ test_absent() {
 	load edu_irq=$MODE || return 1
 	[ "$(new_dmesg | grep -c 'no edu PCI device')" = 1 ] && [ "$(stat_field edu)" = absent ] || return 1
 	[ "$("$IO" write raise=1 | cut -d' ' -f1)" = errno=ENODEV ] || return 1
+	# The commands before the failing one are carried out, those after it
+	# are not: one irq_work top half.
+	local works=$(stat_source irq_work)
+	[ "$("$IO" write "$(printf 'irq_work=1\nraise=1\nirq_work=1\n')" | cut -d' ' -f1)" = errno=ENODEV ] || return 1
+	[ "$(stat_source irq_work)" = $((works + 1)) ] ||
+		{ echo "# irq_work=1, raise=1, irq_work=1 without a device: +$(($(stat_source irq_work) - works)) irq_work top halves"; return 1; }
 	start_reader "$TMP/a" -l 1 && ctl irq_work=1 && wait_reader || return 1
 	# Give the devices back.
 	for bdf in $(edu_devices); do

@@ -120,19 +120,32 @@ test_timer_cpu() {
 	done
 }
 
+# Every write is parsed whole before anything is carried out: a write with
+# one bad line gets EINVAL and changes nothing (neither the timer's period
+# nor its state, which the statistics show), and an empty write is
+# invalid too. The rejections, made in one burst from one process, log one
+# (rate-limited) line.
 test_bad_writes() {
 	mark_dmesg
-	local long
+	local long before
 	long=$(printf '%0300d' 0)
-	for w in bogus "period_us=abc" "period_us=1" "period_us=99999999999" "" \
+	before=$(grep '^hrtimer=' "$STATS")
+	"$IO" write bogus "period_us=abc" "period_us=1" "period_us=99999999999" "" \
 		irqs_off=0 irqs_off=10001 reset_latency=1 \
-		"$long" "$(printf 'period_us=5000\nbogus')" "$(printf 'start\nstart\nstart\nstart\nstart\nstart\nstart\nstart\nstart')"; do
-		[ "$("$IO" write "$w" | cut -d' ' -f1)" = errno=EINVAL ] || { echo "# accepted: '$w'"; return 1; }
-	done
-	# Nothing changed: the timer did not start (nothing to read for 3
-	# periods of the default 100 ms), and the module still works after.
-	[ "$("$IO" poll 300)" = timeout ] || return 1
-	# At most one (rate-limited) log line for the whole burst.
+		"$long" "$(printf 'period_us=5000\nbogus')" "$(printf 'start\nbogus')" \
+		"$(printf 'start\nstart\nstart\nstart\nstart\nstart\nstart\nstart\nstart')" >"$TMP/bad"
+	if grep -v '^errno=EINVAL ' "$TMP/bad" | grep .; then
+		echo "# a write not refused with EINVAL (above); all of them:"
+		sed 's/^/#   /' "$TMP/bad"
+		return 1
+	fi
+	[ "$(wc -l <"$TMP/bad")" = 12 ] || return 1
+	# Nothing changed: the statistics say so, and the module still works.
+	echo "# before: $before; after: $(grep '^hrtimer=' "$STATS")"
+	[ "$(grep '^hrtimer=' "$STATS")" = "$before" ] || return 1
+	case $before in "hrtimer=stopped period_us=100000"*) ;; *) return 1 ;; esac
+	# One log line, naming the reason.
+	new_dmesg | grep 'irqctx: rejected write' | sed 's/^/# /'
 	[ "$(new_dmesg | grep -c 'irqctx: rejected write')" = 1 ] || return 1
 	ctl start
 	"$IO" read -l 2 >/dev/null || return 1
@@ -157,19 +170,138 @@ test_recheck() {
 	[ "$(rechecks)" = $((before + 1)) ]
 }
 
-# A reader that falls behind the ring is told how many records it lost.
+# A reader that falls behind the ring is told how many records it lost,
+# then gets the ring's 256 newest records: lost + 256 is exactly what it
+# was owed (every hrtimer top half since its open, bh=none), and the
+# statistics count the open file and the loss.
 test_lost() {
+	ctl bh=none
+	local tops lost readers lost_before=$(stat_field lost) records first last
+	tops=$(stat_source hrtimer)
 	exec 3<"$DEV"
+	readers=$(stat_field readers)
 	ctl period_us=500
 	ctl start
 	"$IO" read -l 600 >/dev/null   # meanwhile fd 3 falls 600 records behind
 	ctl stop
-	local first
-	first=$(dd bs=4096 count=1 <&3 2>/dev/null | head -n 1)
+	tops=$(($(stat_source hrtimer) - tops))
+	# Everything fd 3 holds, without blocking: the read ends at EAGAIN.
+	"$IO" read -F 3 -n -l 1000000 >"$TMP/lost"
 	exec 3<&-
-	echo "# $first"
 	ctl period_us=100000
-	[ "${first%%=*}" = lost ] && [ "${first#lost=}" -ge 300 ]
+	lost=$(sed -n '1s/^lost=//p' "$TMP/lost")
+	records=$(grep -c '^seq=' "$TMP/lost")
+	first=$(sed -n '2s/^seq=\([0-9]*\) .*/\1/p' "$TMP/lost")
+	last=$(grep '^seq=' "$TMP/lost" | tail -n 1 | sed 's/^seq=\([0-9]*\) .*/\1/')
+	echo "# owed $tops, read lost=${lost:-none} then $records records (seq $first..$last); readers=$readers with it open; lost $lost_before -> $(stat_field lost)"
+	[ -n "$lost" ] && [ "$records" = 256 ] && [ $((last - first + 1)) = 256 ] &&
+		[ $((lost + records)) = "$tops" ] && [ "$(tail -n 1 "$TMP/lost" | cut -d' ' -f1)" = errno=EAGAIN ] || return 1
+	[ "$readers" = 1 ] && [ "$(stat_field readers)" = 0 ] && [ "$(stat_field lost)" = $((lost_before + lost)) ]
+}
+
+# The device is a stream: pwrite() fails with ESPIPE and carries nothing
+# out. select() reports it readable exactly when a read would not block.
+test_stream() {
+	ctl bh=none
+	local before=$(stat_source irq_work) out
+	[ "$("$IO" pwrite irq_work=1 | cut -d' ' -f1)" = errno=ESPIPE ] || return 1
+	[ "$(stat_source irq_work)" = "$before" ] || { echo "# the pwrite was carried out"; return 1; }
+	# A fresh file has nothing to read: select() times out (a bound on
+	# something that must not happen).
+	[ "$("$IO" select 200)" = timeout ] || return 1
+	"$IO" select 10000 >"$TMP/sel" &
+	local s=$!
+	wait_for asleep $s || return 1
+	ctl irq_work=1
+	wait $s || return 1
+	out=$(cat "$TMP/sel")
+	echo "# select after irq_work=1: $out"
+	case $out in "readable ret="[1-9]*) ;; *) return 1 ;; esac
+}
+
+# comm shows spaces and "=" as "_": the irq_work top half interrupts the
+# task that queued it (its writer), here one named "a b=c".
+test_comm() {
+	ctl bh=none
+	cp "$IO" "$TMP/a b=c"
+	start_reader "$TMP/comm" -u 'src=irq_work stage=top ' || return 1
+	"$TMP/a b=c" write irq_work=1 >/dev/null && wait_reader || return 1
+	grep 'src=irq_work stage=top ' "$TMP/comm" | sed 's/.*\( comm=[^ ]*\).*/#\1/'
+	check_lines "$TMP/comm" && grep -q 'src=irq_work stage=top .* comm=a_b_c ' "$TMP/comm"
+}
+
+# The load parameters are checked at load: out of range (period_us
+# 100..10000000, edu_irq msi or intx) fails the load with EINVAL, and
+# nothing is left behind.
+test_params() {
+	local p
+	rmmod irqctx || return 1
+	for p in period_us=99 period_us=10000001 period_us=abc edu_irq=bogus; do
+		if load $p 2>/dev/null; then
+			echo "# loaded with $p"
+			rmmod irqctx
+			return 1
+		fi
+		[ ! -e /sys/module/irqctx ] && [ ! -e "$DEV" ] || return 1
+	done
+	# The edges load.
+	load period_us=100 && grep -q '^hrtimer=stopped period_us=100$' "$STATS" && rmmod irqctx &&
+		load period_us=10000000 && grep -q '^hrtimer=stopped period_us=10000000$' "$STATS" &&
+		rmmod irqctx && load
+}
+
+# period_us= restarts a running timer at once with the new period: from a
+# 10 s period, the first expiry after period_us=100000 comes 100 ms after
+# it (an irq_work queued in the same write marks the time), not 10 s after
+# the start. Both records are read from a file opened before.
+irq_work_t_ns() {	# irq_work_t_ns FILE N: the t_ns of the Nth irq_work top half
+	sed -n 's/.* src=irq_work stage=top .* t_ns=\([0-9]*\) .*/\1/p' "$1" | sed -n "${2}p"
+}
+first_expiry() {	# the programmed expiry of the first hrtimer top half in FILE
+	awk "$AWK_FIELD"'/ src=hrtimer stage=top / { print num("t_ns") - num("delay_ns"); exit }' "$1"
+}
+test_period_restart() {
+	ctl bh=none
+	local works=$(stat_source irq_work) ticks=$(stat_source hrtimer) mark e rc=0
+	ctl period_us=10000000
+	exec 3<"$DEV"
+	ctl start
+	printf 'period_us=100000\nirq_work=1\n' >"$DEV"
+	wait_for stat_source_gt hrtimer "$ticks" && wait_for stat_source_gt irq_work "$works" || rc=1
+	ctl stop
+	"$IO" read -F 3 -n -l 1000000 >"$TMP/pr"
+	exec 3<&-
+	[ $rc = 0 ] || { echo "# no hrtimer or irq_work top half"; return 1; }
+	mark=$(irq_work_t_ns "$TMP/pr" 1) e=$(first_expiry "$TMP/pr")
+	echo "# first expiry $(((e - mark) / 1000000)) ms after period_us=100000"
+	[ -n "$mark" ] && [ -n "$e" ] && [ $((e - mark)) -lt 1000000000 ]
+}
+
+# start on a running timer restarts it: its next expiry is a whole period
+# after the second start (each start marked by an irq_work queued in the
+# same write), not after the first. Period 2 s, the second start over 1 s
+# after the first (that gap is the test's condition, not a wait for an
+# event).
+test_start_restart() {
+	ctl bh=none
+	local works=$(stat_source irq_work) ticks=$(stat_source hrtimer) t0 t1 e t rc=0
+	ctl period_us=2000000
+	exec 3<"$DEV"
+	printf 'start\nirq_work=1\n' >"$DEV"
+	wait_for stat_source_gt irq_work "$works" || rc=1
+	t=$(up_cs)
+	while [ $(up_cs) -lt $((t + 110)) ]; do usleep 20000; done
+	printf 'start\nirq_work=1\n' >"$DEV"
+	wait_for stat_source_gt irq_work $((works + 1)) && wait_for stat_source_gt hrtimer "$ticks" || rc=1
+	ctl stop
+	ctl period_us=100000
+	"$IO" read -F 3 -n -l 1000000 >"$TMP/sr"
+	exec 3<&-
+	[ $rc = 0 ] || { echo "# no hrtimer or irq_work top half"; return 1; }
+	t0=$(irq_work_t_ns "$TMP/sr" 1) t1=$(irq_work_t_ns "$TMP/sr" 2) e=$(first_expiry "$TMP/sr")
+	[ -n "$t0" ] && [ -n "$t1" ] && [ -n "$e" ] || return 1
+	echo "# starts $(((t1 - t0) / 1000000)) ms apart; first expiry $(((e - t1) / 1000000)) ms after the second"
+	[ $((t1 - t0)) -gt 1000000000 ] && [ $((e - t1)) -gt 1500000000 ]
 }
 
 # The latency histograms agree with the records: after reset_latency, N
@@ -218,9 +350,10 @@ test_rmmod() {
 	load
 }
 
-
 ktap_print_header
-ktap_set_plan 14
+# comm escaping shows in a top half interrupting its writer: on PREEMPT_RT
+# no stage runs in a user task's context, and the test is not planned.
+ktap_set_plan $((18 + (RT == 0)))
 ktap_test_result "module loads, /dev/irqctx is a root-only misc device" test_node
 [ -c "$DEV" ] || ktap_exit_fail_msg "no $DEV"
 ktap_test_result "top halves in hardirq (PREEMPT_RT: their threads), workqueue stages in a kworker" test_contexts
@@ -232,7 +365,12 @@ ktap_test_result "period_us changes the hrtimer period at run time" test_period
 ktap_test_result "the hrtimer fires on the CPU of the task that started it" test_timer_cpu
 ktap_test_result "bad and oversized writes get EINVAL, change nothing, log once" test_bad_writes
 ktap_test_result "a wake-up without a record: the reader re-checks and sleeps again" test_recheck
-ktap_test_result "a reader that falls behind is told how many records it lost" test_lost
+ktap_test_result "a reader that falls behind is told how many records it lost, then gets the ring's 256" test_lost
+ktap_test_result "a stream: pwrite gets ESPIPE; select reports a record" test_stream
+[ $RT = 0 ] && ktap_test_result "comm shows spaces and = as _" test_comm
+ktap_test_result "load parameters out of range fail the load" test_params
+ktap_test_result "period_us= restarts a running timer at once" test_period_restart
+ktap_test_result "start restarts a running timer" test_start_restart
 ktap_test_result "latency histograms agree with the records' delays" test_latency
 ktap_test_result "rmmod refused while a reader is open, clean right after close" test_rmmod
 ktap_test_result "dmesg holds no BUG, WARNING, lockdep report or call trace" test_no_splats

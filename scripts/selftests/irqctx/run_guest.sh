@@ -11,7 +11,9 @@
 #  - each test's timeout (./settings) is scaled by IRQCTX_SLOWDOWN, the
 #    kernel variant's slowdown under TCG (from the kernel command line).
 # IRQCTX_TESTS (comma-separated, also from the command line) picks the tests;
-# the detectors' verdict always runs last. Exits 1 if any test failed.
+# the detectors' verdict always runs last. Exits 1 if any test failed, or
+# if the run does not add up (a program missing, fewer results than its
+# plan, the runner failing; any skip under IRQCTX_NO_SKIP=1): see the end.
 KSFT=/kselftest
 IRQCTX_DIR=$KSFT/irqctx
 . "$IRQCTX_DIR/lib.sh"
@@ -50,11 +52,47 @@ fi
 timeout=$(sed -n 's/^timeout=//p' "$IRQCTX_DIR/settings")
 set -- -o $((timeout * ${IRQCTX_SLOWDOWN:-1}))
 if [ -n "${IRQCTX_TESTS:-}" ]; then
-	for t in $(echo "$IRQCTX_TESTS" | tr , ' ') irqctx_detectors_test.sh; do
+	PROGS="$(echo "$IRQCTX_TESTS" | tr , ' ') irqctx_detectors_test.sh"
+	for t in $PROGS; do
 		set -- "$@" -t "irqctx:$t"
 	done
 else
+	PROGS=$(sed -n 's/^irqctx://p' "$KSFT/kselftest-list.txt")
 	set -- "$@" -c irqctx
 fi
-"$KSFT/run_kselftest.sh" "$@" | tee "$TMP/results"
-! grep -q '^not ok ' "$TMP/results"
+# The runner's own status, which a pipe would lose.
+{ "$KSFT/run_kselftest.sh" "$@"; echo $? >"$TMP/status"; } | tee "$TMP/results"
+
+# The verdict: not only "no 'not ok' line". Each program asked for ran and
+# has its result line; each printed a plan, and as many results as it
+# planned; the runner exited 0. Under IRQCTX_NO_SKIP=1 a skip (of a test or
+# of a whole program) is a failure: run_kselftest.sh reports a program
+# that exited KSFT_SKIP as "ok N ... # SKIP".
+awk -v progs="$PROGS" -v no_skip="${IRQCTX_NO_SKIP:-0}" -v status="$(cat "$TMP/status")" '
+function bad(why) { print "# verdict: " why; failed = 1 }
+function close_prog() {
+	if (prog == "") return
+	if (plan == "") bad(prog ": no plan")
+	else if (plan != results) bad(prog ": planned " plan " tests, " results " results")
+	prog = ""
+}
+BEGIN { n = split(progs, want, " ") }
+/^# selftests: irqctx: / { close_prog(); prog = $4; plan = ""; results = 0; next }
+prog != "" && /^# 1\.\.[0-9]+/ && plan == "" { plan = substr($2, 4) + 0; next }
+prog != "" && /^# (not )?ok [0-9]+ / { results++; if (/# SKIP/) skips++; next }
+/^(not )?ok [0-9]+ selftests: irqctx: / {
+	close_prog()
+	name = $0; sub(/^(not )?ok [0-9]+ selftests: irqctx: /, "", name); sub(/ .*/, "", name)
+	if (!(name in seen)) reported++
+	seen[name] = 1
+	if (/^not ok/) bad(name ": failed")
+	else if (/# SKIP/) { progskips++; if (no_skip) bad(name ": skipped as a whole") }
+	next }
+END {
+	close_prog()
+	for (i = 1; i <= n; i++) if (!(want[i] in seen)) bad(want[i] ": never reported")
+	if (status != 0) bad("run_kselftest.sh exited " status)
+	if (no_skip && skips) bad(skips " test(s) skipped (IRQCTX_NO_SKIP=1)")
+	printf "# verdict: %d programs asked for, %d reported, %d skipped as a whole, %d tests skipped: %s\n",
+		n, reported, progskips, skips, failed ? "FAIL" : "pass"
+	exit failed }' "$TMP/results"
