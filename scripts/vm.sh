@@ -75,9 +75,28 @@ if [ -n "${IRQCTX_QEMU:-}" ]; then
 else
 	QEMU=(in_root timeout --foreground -k 5 "$timeout" qemu-system-x86_64)
 fi
-trap 'rm -f "$initrd" "$started"' EXIT
+trap 'rm -f "$initrd" "$started" "$started.hung"' EXIT
+# A boot that has not started the script after IRQCTX_BOOT_LIMIT seconds
+# (default a minute times the variant's slowdown; Debian's kernel boots in
+# 2-3 s) is stuck: once seen under TCG, Debian's kernel silent after
+# "hpet0: 3 comparators" until the 300 s hang guard. Its QEMU is stopped
+# (the unique debugcon path names it) and the boot counts as one that died
+# before the script.
+boot_limit=${IRQCTX_BOOT_LIMIT:-$((60 * $(kernel_slowdown "$variant")))}
+watch_boot() {
+	local i
+	for ((i = 0; i < boot_limit; i++)); do
+		sleep 1
+		[ -s "$started" ] && return
+	done
+	: >"$started.hung"
+	pkill -f -- "path=$started" || true
+}
 boot() {	# boot: one boot, its console in $logfile
 	: >"$started"
+	rm -f "$started.hung"
+	watch_boot &
+	local watcher=$!
 	"${QEMU[@]}" -machine q35 -accel tcg -smp 2 -m 512M -nodefaults -no-reboot \
 		-display none -serial stdio -monitor "$monitor" \
 		-kernel "$kernel" -initrd "$initrd" \
@@ -88,6 +107,10 @@ boot() {	# boot: one boot, its console in $logfile
 		stdbuf -oL tr -d '\r' | tee "$logfile" |
 		if [ "$quiet" = 1 ]; then sed -u -n '/IRQCTX-GUEST:/,$p'; else cat; fi
 	status=${PIPESTATUS[0]}
+	kill "$watcher" 2>/dev/null
+	wait "$watcher" 2>/dev/null
+	[ -e "$started.hung" ] && status=hung
+	return 0
 }
 boot
 # A kernel that dies before the guest's script starts (Debian's, under
@@ -97,8 +120,13 @@ boot
 # beside the log, which holds the second boot alone: whoever reads the log
 # judges one boot. A guest whose script started is never booted again,
 # whatever happened to it (a panic the misuse harness caused, a crash).
+# A boot stuck before the script (above) is booted again the same way.
 if [ ! -s "$started" ] && [ "$status" != 124 ] && [ "$status" != 137 ]; then
-	log "the guest died before its script started (QEMU status $status): booting it again (first boot: $logfile.boot1)"
+	if [ "$status" = hung ]; then
+		log "the guest's script had not started after ${boot_limit}s: booting it again (first boot: $logfile.boot1)"
+	else
+		log "the guest died before its script started (QEMU status $status): booting it again (first boot: $logfile.boot1)"
+	fi
 	mv "$logfile" "$logfile.boot1"
 	boot
 fi
@@ -116,6 +144,7 @@ guest_fail() {
 }
 case $status in
 124 | 137) guest_fail "no result within ${timeout}s (hung guest killed)" ;;
+hung) guest_fail "the guest's script had not started after ${boot_limit}s, twice" ;;
 esac
 if [ $((status % 2)) -eq 1 ] && [ -n "$marker" ] && [ $((status >> 1)) -eq "$marker" ]; then
 	exit "$marker"

@@ -35,7 +35,10 @@ stopped() {
 	exit 143
 }
 trap stopped TERM INT
-trap 'rm -rf "$TMP"' EXIT
+# A test that ends (or bails out) with something still running in the
+# background would keep the runner waiting on its output until the
+# timeout: whatever it started ends with it.
+trap 'kill -9 $(jobs -p) 2>/dev/null; rm -rf "$TMP"' EXIT
 
 # The patterns of a kernel splat: none may appear on the correct paths.
 SPLATS='BUG:|WARNING:|INFO: (possible|inconsistent|task .* blocked)|possible recursive locking|inconsistent lock state|Call Trace|Oops|general protection|ODEBUG|list_(add|del) corruption|kmemleak:.*new suspected|ACPI Error'
