@@ -205,13 +205,14 @@ copy_module_sources() {
 module_for() {
 	local variant=${1:-$IRQCTX_VARIANT} dir
 	if [ "$variant" = "$IRQCTX_VARIANT" ]; then
-		make -s -C "$IRQCTX_TOP" modules >&2
+		# (A failed build must not leave an older irqctx.ko to be tested.)
+		make -s -C "$IRQCTX_TOP" modules >&2 || return
 		echo "$IRQCTX_TOP/irqctx.ko"
 		return
 	fi
 	dir=$IRQCTX_TOP/out/$variant/module
 	copy_module_sources "$dir"
-	"$IRQCTX_TOP/scripts/kmake.sh" -s -C "$(kernel_build_dir "$variant")" M="$dir" modules >&2
+	"$IRQCTX_TOP/scripts/kmake.sh" -s -C "$(kernel_build_dir "$variant")" M="$dir" modules >&2 || return
 	echo "$dir/irqctx.ko"
 }
 
