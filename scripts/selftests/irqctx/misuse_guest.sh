@@ -75,6 +75,17 @@ sleep_nobody_wakes)
 		usleep 1000
 	done
 	;;
+irqs_off_long)
+	# The documented effect, on every kernel: the irq_work queued with
+	# interrupts off ran about as late as they were off (at least 0.8 of
+	# it), where it runs within a fraction of a millisecond otherwise.
+	ctl misuse=irqs_off_long || exit 1
+	line=$(dmesg | sed -n 's/.*irqs_off_long: interrupts off for \([0-9]*\) us, an irq_work queued meanwhile ran \([0-9]*\) us late.*/\1 \2/p' | tail -n 1)
+	off=${line% *} late=${line#* }
+	say "IRQCTX-MISUSE-VISIBLE: interrupts off for ${off:-?} us, the irq_work ${late:-?} us late"
+	[ -n "$line" ] && [ $((late * 10)) -ge $((off * 8)) ] ||
+		{ say "IRQCTX-MISUSE-FAILED: irqs_off_long did not delay the irq_work"; exit 1; }
+	;;
 no_recheck)
 	# A wake-up without a record ends the wrong read() with 0 bytes: cat
 	# sees end of file and exits with nothing.
