@@ -112,7 +112,9 @@ done
 if [ "$suite" = misuse ]; then
 	# How often each case gave each outcome, across the runs that finished.
 	echo "== outcomes (runs, case, survived, first line)"
-	cat "$soak"/run-*/observed.tsv 2>/dev/null | sed -E 's/ at [^ ]*\/rust\// at rust\//' |
+	# (Pids, line numbers and addresses vary from run to run.)
+	cat "$soak"/run-*/observed.tsv 2>/dev/null |
+		sed -E 's/ at [^ ]*\/rust\// at rust\//; s/\/[0-9]+\//\/PID\//; s/:[0-9]+ / /; s/[0-9a-f]{16}/ADDR/g' |
 		sort | uniq -c | sed 's/^ */  /'
 fi
 echo "soak ($variant, $suite): $passed of $runs runs passed, $loaded of them under load"

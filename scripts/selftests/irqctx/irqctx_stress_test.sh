@@ -86,14 +86,20 @@ in_read() {
 	[ "$s" = 0 ]
 }
 
+# Every bound below is in seconds of the default kernel on an idle host,
+# scaled here by the kernel's slowdown under TCG (IRQCTX_SLOWDOWN: 3 on
+# PREEMPT_RT, where a 4000-event ring run beside a loaded host once took
+# over its unscaled 100 s).
+SLOW=${IRQCTX_SLOWDOWN:-1}
+
 # wait_gone PID SECONDS: until PID has ended (it may stay a zombie).
 wait_gone() {
 	local end
 	now
-	end=$((NOW + $2))
+	end=$((NOW + $2 * SLOW))
 	while alive "$1"; do
 		now
-		[ "$NOW" -lt $end ] || { echo "# waited for pid $1 from $((end - $2)) s to $NOW s of uptime"; return 1; }
+		[ "$NOW" -lt $end ] || { echo "# waited for pid $1 from $((end - $2 * SLOW)) s to $NOW s of uptime"; return 1; }
 		nap 0.01
 	done
 }
@@ -101,7 +107,7 @@ wait_gone() {
 # wait_pid PID SECONDS WHAT: a bounded wait for a background job; its status.
 wait_pid() {
 	if ! wait_gone "$1" "$2"; then
-		echo "# $3 (pid $1) still there after $2 s: $(where "$1")"
+		echo "# $3 (pid $1) still there after $(($2 * SLOW)) s: $(where "$1")"
 		return 124
 	fi
 	wait "$1"
@@ -111,7 +117,7 @@ wait_pid() {
 wait_until() {
 	local end
 	now
-	end=$((NOW + $1))
+	end=$((NOW + $1 * SLOW))
 	shift
 	while ! "$@"; do
 		now
