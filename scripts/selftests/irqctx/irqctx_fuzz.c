@@ -31,7 +31,8 @@
  *    fails with EINVAL, by the documentation's rules down to the edges (a
  *    tab or CR around a command, bh=bh,bh, bh=none,bh);
  *  - a read returns whole lines, each at most 400 bytes, either "lost=N" or
- *    "seq=N src=..."; on a file only this process reads, every seq is the
+ *    a record, in the documented format when IRQCTX_LINE_RE gives it (the
+ *    stress test passes lib.sh's LINE_RE), else "seq=N src=... stage="; on a file only this process reads, every seq is the
  *    previous one + 1, or + 1 + N after lost=N; POLLIN means the next read
  *    does not fail with EAGAIN; a read of 0 bytes returns 0 without
  *    sleeping;
@@ -50,6 +51,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -159,6 +161,11 @@ struct shared {
 
 static struct shared *sh;
 static struct worker *me;
+/* The documented line format (lib.sh's LINE_RE, passed in the environment
+ * as IRQCTX_LINE_RE): every record read must match it. */
+static regex_t line_re;
+static int have_line_re;
+
 /* Edu devices bound when the run began: nothing unbinds one during it,
  * so ENODEV is right only without any. */
 static int edu_bound;
@@ -888,6 +895,8 @@ static void check_lines(struct call *c, struct priv *p, char *buf, size_t n, siz
 			report("not a record: \"%s\"", excerpt(line, len));
 			continue;
 		}
+		if (have_line_re && regexec(&line_re, line, 0, NULL, 0))
+			report("not in the line format: \"%s\"", excerpt(line, len));
 		if (p) {
 			if (p->next && seq != p->next + pending_lost)
 				report("fd %d: seq=%llu, expected %llu (lost=%llu before it)",
@@ -1415,6 +1424,14 @@ int main(int argc, char **argv)
 		printf("no misuse table in %s: cannot make misuse= writes\n", MISUSE_LIST);
 		return 1;
 	}
+	if (getenv("IRQCTX_LINE_RE")) {
+		if (regcomp(&line_re, getenv("IRQCTX_LINE_RE"), REG_EXTENDED | REG_NOSUB)) {
+			printf("IRQCTX_LINE_RE does not compile\n");
+			return 3;
+		}
+		have_line_re = 1;
+	}
+	printf("line format: %s\n", have_line_re ? "IRQCTX_LINE_RE" : "seq, src and stage only");
 	edu_bound = count_edu_bound();
 	if (edu_bound < 0) {
 		printf("no statistics in %s\n", STATS);

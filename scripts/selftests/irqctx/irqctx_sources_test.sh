@@ -129,7 +129,7 @@ test_readers() {
 	local r2=$!
 	wait_for asleep $r1 && wait_for asleep $r2 || return 1
 	ctl irq_work=6 && ctl factorial=7 || return 1
-	wait $r1 && wait $r2 || return 1
+	wait_job $r1 && wait_job $r2 || return 1
 	grep -E 'src=irq_work stage=top | n=7 ' "$TMP/r1" >"$TMP/r1.mine"
 	grep -E 'src=irq_work stage=top | n=7 ' "$TMP/r2" >"$TMP/r2.mine"
 	[ "$(grep -c 'src=irq_work stage=top' "$TMP/r1.mine")" = 6 ] && cmp -s "$TMP/r1.mine" "$TMP/r2.mine"

@@ -540,7 +540,7 @@ test_fuzz() {
 	local rc
 	fresh || return 1
 	[ "$(cat /sys/module/irqctx/parameters/allow_misuse)" = N ] || return 1
-	"$FUZZ" ${FUZZ_SEED:+-s "$FUZZ_SEED"} -n "$FUZZ_OPS" -p "$FUZZ_PROCS" >"$TMP/fuzz" 2>&1 &
+	IRQCTX_LINE_RE=$LINE_RE "$FUZZ" ${FUZZ_SEED:+-s "$FUZZ_SEED"} -n "$FUZZ_OPS" -p "$FUZZ_PROCS" >"$TMP/fuzz" 2>&1 &
 	local F=$!
 	bg_add $F
 	wait_pid $F $((300 + FUZZ_OPS / 10)) "irqctx_fuzz"

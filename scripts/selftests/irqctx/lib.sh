@@ -133,6 +133,19 @@ wait_for() {
 	done
 }
 
+# bounded COMMAND...: COMMAND under a minute's bound (times the slowdown),
+# for a read or a wait that must end: a regression that blocks it fails
+# its own test (busybox's timeout kills it: status 143), not every
+# later one.
+bounded() { timeout $((60 * ${IRQCTX_SLOWDOWN:-1})) "$@"; }
+
+# wait_job PID: wait for background job PID, bounded as above (killed
+# then: status 124).
+wait_job() {
+	WAIT_S=60 wait_for gone "$1" || { kill -9 "$1"; wait "$1"; return 124; }
+	wait "$1"
+}
+
 asleep() { grep -q '^[^)]*) S' "/proc/$1/stat" 2>/dev/null; }
 refcnt_is() { [ "$(cat /sys/module/irqctx/refcnt 2>/dev/null)" = "$1" ]; }
 
