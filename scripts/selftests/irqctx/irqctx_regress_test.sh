@@ -270,21 +270,28 @@ test_no_replay() {
 # burst holds the source), before it triggered anything: with SA_RESTART
 # the write is restarted and carried out whole, without it the write fails
 # with EINTR and triggers nothing. The top halves made say which happened.
+# The burst waited for must outlast the writer's start: QUEUED irq_works,
+# doubled after each try that was over too soon (a few hundred take a
+# second on the debug kernel, the same on Debian's a few milliseconds).
+QUEUED=200
 test_signal_queued() {
-	local flag=$1 want=$2 before out tops
+	local flag=$1 want=$2 before out tops text n
 	ctl bh=none
+	text= n=$QUEUED
+	while [ $n -gt 0 ]; do
+		text="${text}irq_work=$((n > 1000 ? 1000 : n))
+"
+		n=$((n > 1000 ? n - 1000 : 0))
+	done
 	before=$(stat_source irq_work)
-	# The burst waited for: long enough for the writer to queue behind it
-	# (2000 irq_works: a tenth of a second on Debian's kernel, 20 s or
-	# more on PREEMPT_RT, where each is a thread's wake-up).
-	out=$("$IO" queued $flag irq_work "$(printf 'irq_work=1000\nirq_work=1000\n')" "irq_work=5") || { echo "# $out"; return 1; }
+	out=$("$IO" queued $flag irq_work "$text" "irq_work=5") || { echo "# $out"; return 1; }
 	tops=$(($(stat_source irq_work) - before))
-	echo "# SIGUSR1 ${flag:+(no SA_RESTART) }to irq_work=5 waiting behind 2 x irq_work=1000: $out; top halves +$tops"
+	echo "# SIGUSR1 ${flag:+(no SA_RESTART) }to irq_work=5 waiting behind $QUEUED irq_works: $out; top halves +$tops"
 	# The burst was over before the signal: it may have met the write's
 	# own burst instead.
-	[ "${out##*blocker_running=}" = 1 ] || return 4
+	[ "${out##*blocker_running=}" = 1 ] || { QUEUED=$((QUEUED * 2)); return 4; }
 	[ "${out% *}" = "$want" ] || return 1
-	if [ "$want" = wrote=10 ]; then [ $tops = 2005 ]; else [ $tops = 2000 ]; fi
+	if [ "$want" = wrote=10 ]; then [ $tops = $((QUEUED + 5)) ]; else [ $tops = $QUEUED ]; fi
 }
 
 # Job control is invisible: a writer stopped and continued in the middle of
