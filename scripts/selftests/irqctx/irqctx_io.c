@@ -393,12 +393,34 @@ static int do_write(int argc, char **argv)
 
 static void on_signal(int sig) { (void)sig; }
 
+/* Waits until task PID is in one of STATES ("S": asleep interruptibly),
+ * for 10 s times the slowdown. */
+static int wait_state(pid_t pid, const char *states)
+{
+	char path[64], stat[256];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	for (long tries = 0; tries < 10000L * slowdown(); tries++) {
+		FILE *f = fopen(path, "r");
+		char *state = NULL;
+
+		if (f && fgets(stat, sizeof(stat), f))
+			state = strrchr(stat, ')');
+		if (f)
+			fclose(f);
+		if (state && state[2] && strchr(states, state[2]))
+			return 0;
+		usleep(1000);
+	}
+	return -1;
+}
+
 /* A child blocks in read(); a signal without SA_RESTART must end it (EINTR). */
 static int do_signal(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	int ready[2], status;
-	char path[64], stat[256];
+	char byte;
 	pid_t pid;
 
 	if (pipe(ready))
@@ -414,29 +436,16 @@ static int do_signal(void)
 			_exit(10);
 		_exit(errno == EINTR ? 0 : 11);
 	}
-	if (read(ready[0], path, 1) != 1)
+	if (read(ready[0], &byte, 1) != 1)
 		return fail("pipe read");
 	/* After the byte the child's only blocking call is read(): wait for
-	 * it to be asleep ('S') there, then signal. */
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	for (int tries = 0;; tries++) {
-		FILE *f = fopen(path, "r");
-		char *state;
-
-		if (!f || !fgets(stat, sizeof(stat), f))
-			return fail("stat");
-		fclose(f);
-		state = strrchr(stat, ')');
-		if (state && state[2] == 'S')
-			break;
-		/* A signal sent before the read() slept would find nothing
-		 * to interrupt, and the child would then block for ever. */
-		if (tries == 10000 * slowdown()) {
-			kill(pid, SIGKILL);
-			printf("child never asleep in read()\n");
-			return 1;
-		}
-		usleep(1000);
+	 * it to be asleep ('S') there, then signal. A signal sent before the
+	 * read() slept would find nothing to interrupt, and the child would
+	 * then block for ever. */
+	if (wait_state(pid, "S")) {
+		kill(pid, SIGKILL);
+		printf("child never asleep in read()\n");
+		return 1;
 	}
 	kill(pid, SIGUSR1);
 	/* The signal must end the read at once: a bound, not a wait (the
@@ -735,28 +744,6 @@ static int do_restart(const char *text, const char *source, long min, int stop)
 		result[n] = 0;
 	printf("%s tops=%ld\n", result, stat_tops(source) - before);
 	return 0;
-}
-
-/* Waits until task PID is in one of STATES ("S": asleep interruptibly),
- * for 10 s times the slowdown. */
-static int wait_state(pid_t pid, const char *states)
-{
-	char path[64], stat[256];
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	for (long tries = 0; tries < 10000L * slowdown(); tries++) {
-		FILE *f = fopen(path, "r");
-		char *state = NULL;
-
-		if (f && fgets(stat, sizeof(stat), f))
-			state = strrchr(stat, ')');
-		if (f)
-			fclose(f);
-		if (state && state[2] && strchr(states, state[2]))
-			return 0;
-		usleep(1000);
-	}
-	return -1;
 }
 
 static int do_queued(int argc, char **argv)
