@@ -18,6 +18,7 @@
  *   irqctx_io restart TEXT SOURCE MIN
  *   irqctx_io stop TEXT SOURCE MIN
  *   irqctx_io queued [-n] SOURCE BLOCKER TEXT
+ *   irqctx_io abandon TEXT NEXT
  *   irqctx_io reg BDF OFFSET [VALUE]
  *
  * read stops after MINLINES lines, or with -u after a line matching the
@@ -84,6 +85,13 @@
  * ("wrote=N" or "errno=NAME") and "blocker_running=1" if the burst had
  * not ended when the signal was sent (else the signal may have come after
  * the wait it was meant for: inconclusive).
+ *
+ * abandon writes TEXT from a child and kills it (SIGKILL) once it sleeps in
+ * the write, waiting for the interrupt TEXT triggered, then writes NEXT at
+ * once. Prints "abandoned=A t_next=NS next=wrote=N" (or next=errno=NAME):
+ * A is 1 if the child died in its write, 0 if the write had returned first
+ * (then the kill proves nothing); NS is CLOCK_MONOTONIC (the records'
+ * t_ns) just before NEXT was written.
  *
  * reg reads (and prints as 0x%08x) or writes the 32-bit register at OFFSET
  * of the PCI device BDF's BAR 0, through its sysfs resource0 file: what a
@@ -413,6 +421,51 @@ static int wait_state(pid_t pid, const char *states)
 		usleep(1000);
 	}
 	return -1;
+}
+
+/* A writer killed while its command waits for its interrupt, and the next
+ * command at once. A child writes TEXT and then reports on a pipe that the
+ * write returned; once it sleeps in the write ('D': the command's wait is
+ * killable, nothing else sleeps) it gets SIGKILL, and this process writes
+ * NEXT on a file it opened before, with no fork or exec between. */
+static int do_abandon(const char *text, const char *next)
+{
+	int done[2], status, fd = open_dev(0), abandoned;
+	struct timespec ts;
+	ssize_t n;
+	char byte;
+	pid_t pid;
+
+	if (pipe(done))
+		return fail("pipe");
+	pid = fork();
+	if (pid == 0) {
+		close(done[0]);
+		if (write(fd, text, strlen(text)) < 0)
+			_exit(11);
+		write(done[1], "w", 1);
+		_exit(0);
+	}
+	close(done[1]);
+	if (wait_state(pid, "DZ")) {
+		kill(pid, SIGKILL);
+		printf("child never asleep in write()\n");
+		return 1;
+	}
+	kill(pid, SIGKILL);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	n = write(fd, next, strlen(next));
+	if (waitpid(pid, &status, 0) != pid)
+		return fail("waitpid");
+	/* No byte: the child died inside its write, after the command had
+	 * triggered its interrupt. */
+	abandoned = read(done[0], &byte, 1) != 1 && WIFSIGNALED(status);
+	printf("abandoned=%d t_next=%lld next=", abandoned, ts.tv_sec * 1000000000LL + ts.tv_nsec);
+	if (n < 0)
+		printf("errno=%s\n", errname(errno));
+	else
+		printf("wrote=%zd\n", n);
+	return 0;
 }
 
 /* A child blocks in read(); a signal without SA_RESTART must end it (EINTR). */
@@ -872,6 +925,8 @@ int main(int argc, char **argv)
 		return do_restart(argv[2], argv[3], atol(argv[4]), 0);
 	if (argc == 5 && !strcmp(argv[1], "stop"))
 		return do_restart(argv[2], argv[3], atol(argv[4]), 1);
+	if (argc == 4 && !strcmp(argv[1], "abandon"))
+		return do_abandon(argv[2], argv[3]);
 	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "reg"))
 		return do_reg(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
 	fprintf(stderr, "usage: see the comment at the top of irqctx_io.c\n");

@@ -93,15 +93,10 @@ in_read() {
 SLOW=${IRQCTX_SLOWDOWN:-1}
 
 # wait_gone PID SECONDS: until PID has ended (it may stay a zombie).
+dead() { ! alive "$1"; }
 wait_gone() {
-	local end
-	now
-	end=$((NOW + $2 * SLOW))
-	while alive "$1"; do
-		now
-		[ "$NOW" -lt $end ] || { echo "# waited for pid $1 from $((end - $2 * SLOW)) s to $NOW s of uptime"; return 1; }
-		nap 0.01
-	done
+	WAIT_S=$2 wait_for dead "$1" ||
+		{ echo "# pid $1 still there after $(($2 * SLOW)) s"; return 1; }
 }
 
 # wait_pid PID SECONDS WHAT: a bounded wait for a background job; its status.
@@ -113,17 +108,12 @@ wait_pid() {
 	wait "$1"
 }
 
-# wait_until SECONDS COMMAND...: like lib.sh's wait_for, with a time bound.
+# wait_until SECONDS COMMAND...: lib.sh's wait_for with SECONDS as its bound
+# (times the slowdown), saying what it gave up on.
 wait_until() {
-	local end
-	now
-	end=$((NOW + $1 * SLOW))
+	local s=$1
 	shift
-	while ! "$@"; do
-		now
-		[ "$NOW" -lt $end ] || { echo "# gave up waiting for: $*"; return 1; }
-		nap 0.002
-	done
+	WAIT_S=$s wait_for "$@" || { echo "# gave up waiting for: $*"; return 1; }
 }
 
 # Background jobs of the running test, killed if it fails half-way.

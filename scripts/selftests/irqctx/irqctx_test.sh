@@ -312,7 +312,8 @@ test_start_restart() {
 # The latency histograms agree with the records: after reset_latency, N
 # irq_work top halves give count=N, max_ns is the largest delay_ns read, and
 # p50_ns is the upper end of the bucket holding the records' median (less
-# than 1/32 above it); the cost histogram counts the same N.
+# than 1/32 above it), each bucket of latency_buckets holds exactly the
+# records in its range; the cost histogram counts the same N.
 latency() {	# latency METRIC SOURCE STAGE FIELD
 	sed -n "s/^metric=$1 source=$2 stage=$3 .*\b$4=\([0-9]*\).*/\1/p" \
 		/sys/kernel/debug/irqctx/latency
@@ -334,8 +335,16 @@ test_latency() {
 		[ "$(latency delay irq_work top max_ns)" = "$max" ] &&
 		[ "$p50" -ge "$median" ] && [ "$p50" -le $((median + median / 32 + 1)) ] &&
 		[ "$(latency cost irq_work top count)" = 101 ] || return 1
-	grep -q "^metric=delay source=irq_work stage=top lo_ns=[0-9]* hi_ns=[0-9]* count=[0-9]*$" \
-		/sys/kernel/debug/irqctx/latency_buckets
+	# Each bucket holds exactly the records whose delay_ns lies in
+	# [lo_ns, hi_ns), and the buckets hold all 101.
+	sed -n 's/^metric=delay source=irq_work stage=top lo_ns=\([0-9]*\) hi_ns=\([0-9]*\) count=\([0-9]*\)$/\1 \2 \3/p' \
+		/sys/kernel/debug/irqctx/latency_buckets >"$TMP/buckets"
+	awk 'NR == FNR { d[NR] = $1; n = NR; next }
+	     { in_b = 0; for (i = 1; i <= n; i++) if (d[i] >= $1 && d[i] < $2) in_b++
+	       if (in_b != $3) { printf "# bucket [%s, %s): count=%s, %d records in it\n", $1, $2, $3, in_b; bad = 1 }
+	       sum += $3 }
+	     END { printf "# %d buckets, %d records in them\n", FNR, sum; exit bad || sum != 101 }' \
+		"$TMP/delays" "$TMP/buckets"
 }
 
 # While a reader holds the device open, rmmod is refused and the reader

@@ -120,6 +120,7 @@ up_cs() {
 	read -r up rest </proc/uptime
 	echo $((${up%.*} * 100 + 1${up#*.} - 100))
 }
+up_ms() { echo $(($(up_cs) * 10)); }
 
 # Wait until command "$@" succeeds: for things that happen asynchronously
 # but surely, e.g. a reader reaching its sleep. Bounded by WAIT_S seconds
@@ -133,10 +134,15 @@ wait_for() {
 	done
 }
 
-# wait_job PID: wait for background job PID, a minute at most (times the
-# slowdown); killed then, status 124.
+# wait_job PID [SECONDS]: wait for background job PID, SECONDS (default a
+# minute) at most, times the slowdown; its status, or killed then, 124.
 wait_job() {
-	WAIT_S=60 wait_for gone "$1" || { kill -9 "$1"; wait "$1"; return 124; }
+	WAIT_S=${2:-60} wait_for gone "$1" || {
+		echo "# job $1 ($(cat /proc/$1/comm 2>/dev/null)) still running after ${2:-60} s (times ${IRQCTX_SLOWDOWN:-1}): killed" >&2
+		kill -9 "$1"
+		wait "$1"
+		return 124
+	}
 	wait "$1"
 }
 
@@ -165,10 +171,7 @@ start_reader() {
 # Waits for the background reader to finish successfully: 20 s of uptime
 # at most, times the slowdown.
 gone() { ! kill -0 "$1" 2>/dev/null; }
-wait_reader() {
-	WAIT_S=20 wait_for gone $READER || { kill $READER; echo "# reader timed out"; return 1; }
-	wait $READER
-}
+wait_reader() { wait_job "$READER" 20; }
 
 # PREEMPT_RT (uname -v says so): interrupt handlers run in threads (forced
 # threading), and so do irq_work and hrtimers not marked _HARD: the top
