@@ -7,3 +7,4 @@
 #include <linux/sched/clock.h>
 
 #include "helpers.h"
+#include "trace.h"

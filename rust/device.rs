@@ -310,6 +310,7 @@ impl IrqCtx {
         {
             let mut st = this.state.lock(irq);
             let seq = st.ring.push(ev);
+            crate::trace::stage(&Event { seq, ..ev });
             st.stats.top[ev.source.index()] += 1;
             st.stats.delay[Stage::Top.index()].add(ev.delay_ns);
             this.latency
@@ -389,7 +390,8 @@ impl IrqCtx {
                     ctx,
                     ..Event::default()
                 };
-                st.ring.push(ev);
+                let seq = st.ring.push(ev);
+                crate::trace::stage(&Event { seq, ..ev });
                 st.stats.delay[b.stage().index()].add(ev.delay_ns);
                 self.latency.delay(src, b.stage()).record(ev.delay_ns);
             }

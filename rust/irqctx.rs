@@ -29,6 +29,7 @@ mod misuse;
 mod ratelimit;
 mod ring;
 mod sources;
+mod trace;
 
 use command::Control;
 use compat::{

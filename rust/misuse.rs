@@ -315,6 +315,7 @@ impl MisuseState {
             case.context.name(),
             case.wrong
         );
+        crate::trace::misuse(case.name, false);
         match case.name {
             "spin_lock_sleep" => self.seed_armed.store(true, Ordering::Release),
             "irq_unsafe_lock" => {
@@ -383,11 +384,15 @@ impl MisuseState {
         let case = CASES.get((armed as usize).checked_sub(1)?)?;
         let ok = case.context == context
             || (context == Where::Hardirq && case.context == Where::TaskAndHardirq);
-        (ok && self
-            .armed
-            .compare_exchange(armed, 0, Ordering::AcqRel, Ordering::Relaxed)
-            .is_ok())
-        .then_some(case.name)
+        let taken = ok
+            && self
+                .armed
+                .compare_exchange(armed, 0, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok();
+        if taken {
+            crate::trace::misuse(case.name, true);
+        }
+        taken.then_some(case.name)
     }
 
     /// The read path's cases. With `spin_lock_sleep` armed, takes the device

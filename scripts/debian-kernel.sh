@@ -71,6 +71,17 @@ vmlinuz) echo "$dir/vmlinuz"; exit 0 ;;
 esac
 stamp=$dir/.irqctx-prepared
 
+# The crate files a module's build reads from the tree: the crates' metadata
+# and the proc macros, the target, and the asm text of the kernel crate's
+# macros (static_branch_unlikely!, warn_on!) that expand in the module.
+crate_files() {
+	mkdir -p "$kdir/rust/kernel"
+	cp "$dir"/build/rust/*.rmeta "$dir"/build/rust/*.so "$kdir/rust/"
+	cp "$dir"/build/rust/kernel/generated_arch_*_asm.rs "$kdir/rust/kernel/"
+	cp "$dir/build/scripts/target.json" "$kdir/scripts/"
+}
+kdir=$dir/kdir
+
 # check: boot the image and load the sample into it; the other flavour's
 # sample, if that flavour is prepared, must be refused.
 check() {
@@ -97,6 +108,8 @@ if [ -f "$stamp" ]; then
 		run_quiet "$IRQCTX_CACHE/debian-apt.log" apt_in_root install -y --no-install-recommends \
 			"linux-headers-$abi"
 	fi
+	# (A tree laid out before the macros' asm files were copied.)
+	ls "$kdir"/rust/kernel/generated_arch_static_branch_asm.rs >/dev/null 2>&1 || crate_files
 	if [ "$action" = check ]; then
 		check
 	else
@@ -151,14 +164,14 @@ fi
 # The Rust crate files: `make prepare` builds the crates a module links to.
 log "debian: building the Rust crate files for $abi (make prepare, a dot per 100 lines)"
 run_quiet "$dir/prepare.log" kmake -j"$JOBS" prepare
-for f in rust/libkernel.rmeta rust/libmacros.so scripts/target.json; do
+for f in rust/libkernel.rmeta rust/libmacros.so scripts/target.json \
+	rust/kernel/generated_arch_static_branch_asm.rs; do
 	[ -f "$dir/build/$f" ] || die "make prepare made no $f"
 done
 
 # The tree: Debian's headers with those files added, its Makefile pointing
 # at itself, its scripts a copy (target.json goes there, not into the
 # kbuild package shared by the flavours).
-kdir=$dir/kdir
 in_root cp -a "$headers" "$kdir"
 # Its links are relative to /usr/src: made absolute, scripts/ a copy.
 for link in $(find "$kdir" -maxdepth 1 -type l); do
@@ -168,9 +181,7 @@ kbuild=$(in_root readlink -f "$headers/scripts")
 rm "$kdir/scripts"
 in_root cp -a "$kbuild" "$kdir/scripts"
 sed -i "s|^KBUILD_OUTPUT=.*|KBUILD_OUTPUT=$kdir|" "$kdir/Makefile"
-mkdir -p "$kdir/rust"
-cp "$dir"/build/rust/*.rmeta "$dir"/build/rust/*.so "$kdir/rust/"
-cp "$dir/build/scripts/target.json" "$kdir/scripts/"
+crate_files
 
 # The proof: the kernel's minimal Rust sample builds, and modpost resolves
 # every symbol it uses against Debian's Module.symvers.
