@@ -103,13 +103,20 @@ boot() {	# boot: one boot, its console in $logfile
 		-append "console=ttyS0 panic=-1 printk.devkmsg=on log_buf_len=8M iomem=relaxed $append" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-chardev file,id=started,path="$started" -device isa-debugcon,iobase=0xe9,chardev=started \
-		-device edu,addr=02.0 -device edu,addr=06.0 </dev/null |
+		-device edu,addr=02.0 -device edu,addr=06.0 -d cpu_reset -D "$logfile.qemu" </dev/null |
 		stdbuf -oL tr -d '\r' | tee "$logfile" |
 		if [ "$quiet" = 1 ]; then sed -u -n '/IRQCTX-GUEST:/,$p'; else cat; fi
 	status=${PIPESTATUS[0]}
 	kill "$watcher" 2>/dev/null
 	wait "$watcher" 2>/dev/null
 	[ -e "$started.hung" ] && status=hung
+	# A guest that ends with no word (-no-reboot: QEMU exits at the reset)
+	# may have triple-faulted: QEMU logged the CPU's reset (-d cpu_reset).
+	# Said on the console, where the harness and the reader look.
+	if grep -q 'Triple fault' "$logfile.qemu" 2>/dev/null; then
+		echo "IRQCTX-VM: the guest triple-faulted (QEMU reset the CPU; its registers: $logfile.qemu)" |
+			tee -a "$logfile"
+	fi
 	return 0
 }
 boot
