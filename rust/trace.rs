@@ -73,11 +73,7 @@ pub(crate) fn misuse(name: &str, fire: bool) {
         // SAFETY: `name` is valid for `name.len()` bytes, which the event
         // copies (`__string_len`); no NUL is needed.
         unsafe {
-            bindings::rust_do_trace_irqctx_misuse(
-                name.as_ptr().cast(),
-                name.len() as u32,
-                fire,
-            )
+            bindings::rust_do_trace_irqctx_misuse(name.as_ptr().cast(), name.len() as u32, fire)
         }
     }
 }

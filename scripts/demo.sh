@@ -9,4 +9,10 @@ cd "$IRQCTX_TOP"
 bash scripts/setup.sh
 scripts/build-kernel.sh >/dev/null
 make -s modules
-exec scripts/vm.sh -q -t 120 -l out/demo-console.log -a loglevel=4 samples/demo.sh irqctx.ko
+scripts/vm.sh -q -t 120 -l out/demo-console.log -a loglevel=4 samples/demo.sh irqctx.ko
+cat <<'EOF_HINT'
+
+What the kernel's tracer saw of one such interrupt, as a picture and as a
+trace for ui.perfetto.dev (Documentation/seeing.rst):
+    scripts/timeline.sh edu        # out/timeline/edu.png, out/timeline/edu.json
+EOF_HINT
