@@ -144,7 +144,9 @@ if [ "$all" = 1 ]; then
 	# tokens' own files (rust/ctx.rs, rust/compat/), a file may name only
 	# the C bindings allowed here: constants and types, and in
 	# rust/misuse.rs the calls its cases make on purpose (each with a
-	# SAFETY comment naming the bug). Any other bindings:: name fails
+	# SAFETY comment naming the bug), in rust/trace.rs the trace events'
+	# tracepoints and the C functions that emit them (which copy their
+	# arguments into the trace buffer, in any context). Any other bindings:: name fails
 	# the scan until it is added here with its reason, so a sleeping call
 	# (msleep_interruptible, usleep_range, wait_for_completion...) cannot
 	# slip in under a new name. The kernel crate's locks, sleeps and user
@@ -157,10 +159,13 @@ if [ "$all" = 1 ]; then
 				%misuse = map { $_ => 1 } qw(msleep schedule_hrtimeout schedule_timeout_uninterruptible
 					irqctx_set_current_state TASK_UNINTERRUPTIBLE hrtimer_mode_HRTIMER_MODE_REL_HARD ktime_t
 					irqctx_local_irq_save irqctx_local_irq_restore irqctx_raw_smp_processor_id);
+				%trace = map { $_ => 1 } qw(tracepoint __tracepoint_irqctx_stage __tracepoint_irqctx_misuse
+					rust_do_trace_irqctx_stage rust_do_trace_irqctx_misuse);
 			}
 			s{//[^\n]*}{}g; s{"(?:[^"\\\n]|\\.)*"}{""}g;	# no comments, no strings
 			while (/\bbindings::(\w+)/g) {
-				next if $ok{$1} || ($ARGV eq "rust/misuse.rs" && $misuse{$1});
+				next if $ok{$1} || ($ARGV eq "rust/misuse.rs" && $misuse{$1}) ||
+					($ARGV eq "rust/trace.rs" && $trace{$1});
 				print "$ARGV: bindings::$1 (not allowed outside rust/ctx.rs and rust/compat/)\n";
 			}
 			while (/use kernel::(\{.*?\}|[^;]*);/sg) {
