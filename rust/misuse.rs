@@ -467,6 +467,7 @@ impl MisuseState {
         // SAFETY: Interrupts are disabled here and restored at the end of
         // the closure, before `run_sync` waits for the irq_work.
         let flags = unsafe { bindings::irqctx_local_irq_save() };
+        crate::trace::misuse("irqs_off_long", true);
         let start = clock::now_ns();
         this.irq_work_queued_ns.store(start, Ordering::Relaxed);
         IrqWork::run_sync(this, task, |_| {

@@ -89,13 +89,32 @@ test_off() {
 		! grep -q irqctx_stage $TRACING/trace
 }
 
+# A misuse case's steps: trigger in the writer, fire where its wrong step
+# runs (irqs_off_long: interrupts off in the writer, which the tracer's
+# flags column shows). No report: the case holds interrupts off 20 ms.
+test_misuse_event() {
+	rmmod irqctx && load allow_misuse=1 || return 1
+	tracing_off
+	echo > $TRACING/trace
+	echo 1 >$TRACING/events/irqctx/irqctx_misuse/enable
+	echo 1 >$TRACING/tracing_on
+	ctl misuse=irqs_off_long
+	local rc=$?
+	tracing_off
+	grep ': irqctx_misuse: ' $TRACING/trace | sed 's/^/# /'
+	[ $rc = 0 ] &&
+		[ "$(grep -c ': irqctx_misuse: case=irqs_off_long step=trigger$' $TRACING/trace)" = 1 ] &&
+		[ "$(grep -E -c ' d[^ ]* +[0-9.]+: irqctx_misuse: case=irqs_off_long step=fire$' $TRACING/trace)" = 1 ]
+}
+
 ktap_print_header
-ktap_set_plan 5
+ktap_set_plan 6
 load || ktap_exit_fail_msg "insmod failed"
 ktap_test_result "irqctx's trace events are in tracefs, with their format" test_events
 ktap_test_result "every source through every bottom half, traced beside the kernel's events" test_traced_run
 ktap_test_result "every stage lies where the kernel's events say it ran: context, CPU, task, bracket" test_oracle
 ktap_test_result "with irqctx's events off, records are made and no event is traced" test_off
+ktap_test_result "a misuse case traces its trigger, and its wrong step where it runs" test_misuse_event
 rmmod irqctx
 ktap_test_result "dmesg holds no BUG, WARNING, lockdep report or call trace" test_no_splats
 rm -rf "$TMP"
