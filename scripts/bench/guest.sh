@@ -110,7 +110,10 @@ done
 # by a third from one few seconds to the next, and one round's ratio
 # anywhere from 0.7 to 2 (the same twin module, loaded again, took 2.2 to
 # 3.8 us at p50 in one boot): many short rounds, not a few long ones.
-say "P2: top-half cost, irqctx and its C twin alternating ($P2_ROUNDS rounds of ${P2_SECONDS}s each), then an empty handler"
+say "P2: top-half cost, irqctx (its trace event off, then on) and its C twin alternating ($P2_ROUNDS rounds of ${P2_SECONDS}s each), then an empty handler"
+TRACEFS=/sys/kernel/tracing
+[ -d $TRACEFS/events ] || mount -t tracefs nodev $TRACEFS 2>/dev/null || TRACEFS=
+[ -n "$TRACEFS" ] && echo > $TRACEFS/trace
 twin_run() { # NAME EMPTY
 	taskset -c 0 insmod /irqctx/irqctx_twin.ko period_us=1000 empty=$2 ||
 		die "insmod irqctx_twin.ko failed"
@@ -131,6 +134,15 @@ while [ "$round" -le "$P2_ROUNDS" ]; do
 		fi
 	fi
 	grep "^metric=cost " "$DBG/latency" >"$OUT/p2-rust-$round.txt"
+	# The same with irqctx's irqctx_stage event on (its cost when traced).
+	if [ -n "$TRACEFS" ]; then
+		echo 1 >"$TRACEFS/events/irqctx/irqctx_stage/enable"
+		taskset -c 0 sh -c "printf 'reset_latency\nstart\n' >/dev/irqctx"
+		sleep "$P2_SECONDS"
+		echo stop >/dev/irqctx
+		echo 0 >"$TRACEFS/events/irqctx/irqctx_stage/enable"
+		grep "^metric=cost " "$DBG/latency" >"$OUT/p2-traced-$round.txt"
+	fi
 	rmmod irqctx || die "rmmod irqctx failed"
 	twin_run "c-$round" 0
 	round=$((round + 1))

@@ -220,17 +220,28 @@ def main():
                     if re.fullmatch(r"p2-rust-\d+\.txt", n))
     if not rounds:
         raise Missing("no P2 rounds")
-    say("round |  irqctx p50/p99 |  C twin p50/p99 |  Rust/C p50 p99")
+    say("round |  irqctx p50/p99 |  C twin p50/p99 |  Rust/C p50 p99 | traced p50/p99 | traced/C p50 p99")
     ratios = {"p50_ns": [], "p99_ns": []}
+    traced_ratios = {"p50_ns": [], "p99_ns": []}
     for r in rounds:
         rust, c = cost_of(f"rust-{r}").get("hrtimer"), cost_of(f"c-{r}").get("hrtimer")
         if not rust or not c or int(rust["count"]) == 0 or int(c["count"]) == 0:
             raise Missing(f"no hrtimer cost in P2 round {r}")
         for q in ratios:
             ratios[q].append(int(rust[q]) / max(int(c[q]), 1))
-        say(f"{r:>5} | {int(rust['p50_ns']) / 1000:>6.2f} {int(rust['p99_ns']) / 1000:>7.2f} | "
-            f"{int(c['p50_ns']) / 1000:>6.2f} {int(c['p99_ns']) / 1000:>7.2f} | "
-            f"{ratios['p50_ns'][-1]:>7.2f} {ratios['p99_ns'][-1]:>5.2f}")
+        line = (f"{r:>5} | {int(rust['p50_ns']) / 1000:>6.2f} {int(rust['p99_ns']) / 1000:>7.2f} | "
+                f"{int(c['p50_ns']) / 1000:>6.2f} {int(c['p99_ns']) / 1000:>7.2f} | "
+                f"{ratios['p50_ns'][-1]:>7.2f} {ratios['p99_ns'][-1]:>5.2f}")
+        # The irqctx_stage event on (a kernel without tracefs has none).
+        if os.path.exists(os.path.join(guest, f"p2-traced-{r}.txt")):
+            t = cost_of(f"traced-{r}").get("hrtimer")
+            if not t or int(t["count"]) == 0:
+                raise Missing(f"no traced hrtimer cost in P2 round {r}")
+            for q in traced_ratios:
+                traced_ratios[q].append(int(t[q]) / max(int(c[q]), 1))
+            line += (f" | {int(t['p50_ns']) / 1000:>6.2f} {int(t['p99_ns']) / 1000:>7.2f} | "
+                     f"{traced_ratios['p50_ns'][-1]:>9.2f} {traced_ratios['p99_ns'][-1]:>5.2f}")
+        say(line)
     cost = {("rust", src): f for src, f in cost_of(f"rust-{rounds[-1]}").items()}
     cost[("c", "hrtimer")] = cost_of(f"c-{rounds[-1]}")["hrtimer"]
     cost[("empty", "hrtimer")] = cost_of("empty").get("hrtimer")
@@ -246,6 +257,10 @@ def main():
     for q in ("p50_ns", "p99_ns"):
         say(f"P2 {q[:-3]}: Rust/C = {spread(ratios[q])} (median [min..max] of {len(rounds)} rounds), "
             f"Rust/empty = {int(rust[q]) / max(int(empty[q]), 1):.2f} (last round)")
+    for q in ("p50_ns", "p99_ns"):
+        if traced_ratios[q]:
+            say(f"P2 {q[:-3]} with irqctx_stage traced: Rust/C = {spread(traced_ratios[q])} "
+                f"(median [min..max] of {len(traced_ratios[q])} rounds)")
     say("")
 
     # -- P3 --------------------------------------------------------------
