@@ -36,11 +36,15 @@ pub(crate) unsafe trait HasIrqWork: Sized {
 macro_rules! impl_has_irq_work {
     ($type:ty, $field:ident) => {
         // SAFETY: The offset is that of the `IrqWork<Self>` field `$field`,
-        // which the function below checks.
+        // which the projection below checks.
         unsafe impl $crate::compat::irq_work::HasIrqWork for $type {
             const OFFSET: usize = {
-                fn _check(t: &$type) -> &$crate::compat::irq_work::IrqWork<$type> {
-                    &t.$field
+                // A raw-pointer projection: no deref coercion applies, so
+                // a field that only points to an `IrqWork` is refused
+                // (tests/ui/irq_work_field_boxed.rs).
+                fn _check(ptr: *const $type) -> *const $crate::compat::irq_work::IrqWork<$type> {
+                    // SAFETY: Never called: only the types are checked.
+                    unsafe { ::core::ptr::addr_of!((*ptr).$field) }
                 }
                 ::core::mem::offset_of!($type, $field)
             };

@@ -127,11 +127,16 @@ pub(crate) unsafe trait HasWork<const ID: u64 = 0>: Sized + 'static {
 macro_rules! impl_has_work {
     ($type:ty, $id:literal, $field:ident) => {
         // SAFETY: The offset is that of the `Work<Self, $id>` field `$field`,
-        // which the type annotation below checks.
+        // which the projection below checks.
         unsafe impl $crate::compat::workqueue::HasWork<$id> for $type {
             const OFFSET: usize = {
-                fn _check(t: &$type) -> &$crate::compat::workqueue::Work<$type, $id> {
-                    &t.$field
+                // A raw-pointer projection, as upstream's `impl_has_work!`
+                // makes: no deref coercion applies, so a field that only
+                // points to a `Work` (`Pin<KBox<Work<..>>>`, `Arc<..>`, a
+                // reference) is refused (tests/ui/work_field_boxed.rs).
+                fn _check(ptr: *const $type) -> *const $crate::compat::workqueue::Work<$type, $id> {
+                    // SAFETY: Never called: only the types are checked.
+                    unsafe { ::core::ptr::addr_of!((*ptr).$field) }
                 }
                 ::core::mem::offset_of!($type, $field)
             };
