@@ -245,9 +245,11 @@ pub(crate) trait Context: private::Sealed {
     ) -> Self::IrqGuard<'a, T>;
 }
 
-/// Implements [`Context`] with `spin_lock_irqsave()` (upstream's
-/// `SpinLockIrq::lock()`) for tokens whose context runs with interrupts on,
-/// or may.
+/// Implements [`Context`] with upstream's `SpinLockIrq::lock()`
+/// (`spin_lock_irq_disable()`: interrupts off, counted in `preempt_count`'s
+/// hardirq-disable bits so that nested sections restore them in order, as
+/// `spin_lock_irqsave()` does with its saved flags) for tokens whose context
+/// runs with interrupts on, or may.
 macro_rules! irqsave_context {
     ($($(#[$meta:meta])* $token:ty: $why:literal;)*) => {$(
         $(#[$meta])*
@@ -267,10 +269,10 @@ macro_rules! irqsave_context {
 }
 
 irqsave_context! {
-    Task: "`spin_lock_irqsave()`: a top half on this CPU must not interrupt the holder and spin on the lock for ever.";
-    SoftIrq: "`spin_lock_irqsave()`: a softirq runs with interrupts on.";
+    Task: "`spin_lock_irq_disable()`: a top half on this CPU must not interrupt the holder and spin on the lock for ever.";
+    SoftIrq: "`spin_lock_irq_disable()`: a softirq runs with interrupts on.";
     #[cfg(CONFIG_PREEMPT_RT)]
-    HardIrq: "`spin_lock_irqsave()`: on `PREEMPT_RT` a top half may run in a thread with interrupts on.";
+    HardIrq: "`spin_lock_irq_disable()`: on `PREEMPT_RT` a top half may run in a thread with interrupts on.";
 }
 
 #[cfg(not(CONFIG_PREEMPT_RT))]

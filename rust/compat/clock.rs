@@ -58,7 +58,13 @@ pub(crate) fn jiffies() -> usize {
 /// `kernel::time::delay::udelay()` clamps to `MAX_UDELAY_MS` (5 ms on
 /// x86), shorter than the sections the bench and the misuse cases make.
 pub(crate) fn busy_wait_us(us: u32) {
-    // SAFETY: A busy-wait is legal in any context; `us` is at most
-    // `u32::MAX`, whose product with x86's scale factor fits in 64 bits.
-    unsafe { bindings::__udelay(us as usize) };
+    // A millisecond at a time: x86's `__const_udelay()` scales with a
+    // 32-bit multiply, which wraps from about 250 ms on.
+    let mut left = us;
+    while left > 0 {
+        let now = left.min(1000);
+        // SAFETY: A busy-wait is legal in any context.
+        unsafe { bindings::__udelay(now as usize) };
+        left -= now;
+    }
 }

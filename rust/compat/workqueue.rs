@@ -46,7 +46,9 @@ pub(crate) fn system_percpu() -> WorkQueue<Task> {
 }
 
 /// The system BH workqueue (`system_bh_wq`, `WQ_BH`): its work items run in
-/// softirq context. 7.3's `kernel::workqueue` has no getter for it.
+/// softirq context. 7.3's `kernel::workqueue::system_bh()` gives the same
+/// queue untyped; this one says so in its type ([`SoftIrq`]), which picks
+/// the items' context token.
 pub(crate) fn system_bh() -> WorkQueue<SoftIrq> {
     // INVARIANT: Created at boot, never destroyed; `WQ_BH` items run in the
     // softirq.
