@@ -139,7 +139,7 @@ pub(crate) static CASES: [Case; 16] = [
         name: "irq_unsafe_lock",
         context: Where::TaskAndHardirq,
         wrong: "a spinlock the hardirq top half takes is taken in process context with interrupts on",
-        correct: "the device lock is taken with spin_lock_irqsave() (SpinLockIrq) outside hardirq context",
+        correct: "the device lock is taken with interrupts off (SpinLockIrq: spin_lock_irq_disable()) outside hardirq context",
         expect: "inconsistent \\{HARDIRQ-ON-W\\} -> \\{IN-HARDIRQ-W\\} usage",
         survives: true,
     },
