@@ -134,12 +134,18 @@ unsafe impl<T: MiscDevice> Sync for MiscDeviceRegistration<T> {}
 
 impl<T: MiscDevice> MiscDeviceRegistration<T> {
     /// Registers `/dev/NAME`, owned by this module, sharing `data` with opens.
-    /// Task context (the initialiser runs in the caller's task).
-    pub(crate) fn register(
+    /// Task context: `misc_register()` sleeps. The initialiser keeps the
+    /// borrow of `task`, so it runs while the caller still holds the token
+    /// and has lent it to no atomic section (`tests/ui/misc_register_under_lock.rs`).
+    pub(crate) fn register<'t>(
         opts: MiscDeviceOptions,
         data: T::RegistrationData,
-        _task: &Task,
-    ) -> impl PinInit<Self, Error> {
+        _task: &'t Task,
+    ) -> impl PinInit<Self, Error> + 't
+    where
+        T: 't,
+        T::RegistrationData: 't,
+    {
         // SAFETY: On success every field is initialised; on failure nothing
         // is registered and `data` is dropped here.
         unsafe {
