@@ -169,17 +169,6 @@ where
     f(&mut unsafe { HardIrq::assume() })
 }
 
-/// Runs `f` with a task token in a PCI bus callback (`probe()`, `unbind()`):
-/// a `Device<Core>` exists only there, and bus callbacks run in a task with
-/// the device lock held.
-pub(crate) fn in_bus_callback<R>(
-    _dev: &kernel::pci::Device<kernel::device::Core<'_>>,
-    f: impl FnOnce(&mut Task) -> R,
-) -> R {
-    // SAFETY: Bus callbacks run in task context and may sleep.
-    f(&mut unsafe { Task::assume() })
-}
-
 /// `might_sleep()` at the caller's file and line, for code holding a task
 /// token (`$task: &Task`): with `CONFIG_DEBUG_ATOMIC_SLEEP`, "BUG: sleeping
 /// function called from invalid context at FILE:LINE" if the caller is in

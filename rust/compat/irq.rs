@@ -64,15 +64,17 @@ impl<'a, T: IrqHandler + 'static> ThreadedIrq<'a, T> {
     /// `'static`: leaking a registration is safe (`mem::forget()` of its
     /// box), and keeps the interrupt requested for ever, so the handler may
     /// not borrow anything that could go away
-    /// (`tests/ui/irq_handler_borrows.rs`). Task context (`request_irq()`
-    /// sleeps; the initialiser runs in the caller's task).
-    pub(crate) fn new(
+    /// (`tests/ui/irq_handler_borrows.rs`). Task context: `request_irq()`
+    /// sleeps, and the initialiser keeps `task`'s borrow, so it runs while
+    /// the caller holds the token outside any atomic section
+    /// (`tests/ui/irq_request_under_lock.rs`).
+    pub(crate) fn new<'t>(
         vectors: IrqVectorRegistration<'a>,
         flags: Flags,
         name: &'static CStr,
         handler: T,
-        _task: &Task,
-    ) -> impl PinInit<Self, Error> + 'a {
+        _task: &'t Task,
+    ) -> impl PinInit<Self, Error> + use<'a, 't, T> {
         try_pin_init!(Self {
             vectors,
             registration <- {

@@ -15,11 +15,17 @@
 //! * [`probe_context!`]: a value of the module's own that every `probe`
 //!   reads. Upstream's `probe` gets the device and its ID table entry, which
 //!   is `'static`; irqctx's devices record into the module's event ring,
-//!   made at load time.
+//!   made at load time;
+//! * [`TaskDriver`]: a `pci::Driver` whose `probe` and `unbind` are handed
+//!   the task token ([`Task`]) once, by [`TaskAdapter`], as every other entry
+//!   point of the module is: no safe call can mint a second one inside an
+//!   atomic section of a bus callback.
 //!
 //! C header: [`include/linux/pci.h`](srctree/include/linux/pci.h)
 
 use crate::bindings;
+use crate::ctx::Task;
+use core::marker::PhantomData;
 use kernel::{
     device::{Bound, Core, DeviceContext},
     pci,
@@ -54,6 +60,68 @@ pub(crate) fn location<Ctx: DeviceContext>(pdev: &pci::Device<Ctx>) -> PciAddr {
         domain: (packed >> 16) as u32,
         bus: (packed >> 8) as u8,
         devfn: packed as u8,
+    }
+}
+
+/// A PCI driver whose bus callbacks get the task token: what
+/// [`pci::Driver`] is, for [`TaskAdapter`] to register.
+pub(crate) trait TaskDriver {
+    /// [`pci::Driver::IdInfo`].
+    type IdInfo: 'static;
+    /// [`pci::Driver::Data`].
+    type Data<'bound>: Send + 'bound;
+    /// [`pci::Driver::ID_TABLE`].
+    const ID_TABLE: pci::IdTable<Self::IdInfo>;
+
+    /// [`pci::Driver::probe`], in task context: the initialiser may keep
+    /// `task`'s borrow (to register what sleeps), and runs before the
+    /// token goes.
+    fn probe<'bound: 't, 't>(
+        dev: &'bound pci::Device<Core<'_>>,
+        id_info: Option<&'bound Self::IdInfo>,
+        task: &'t Task,
+    ) -> impl PinInit<Self::Data<'bound>, Error> + 't;
+
+    /// [`pci::Driver::unbind`], in task context.
+    fn unbind<'bound>(
+        dev: &'bound pci::Device<Core<'_>>,
+        this: Pin<&Self::Data<'bound>>,
+        task: &mut Task,
+    );
+}
+
+/// Registers a [`TaskDriver`] `D` as a [`pci::Driver`]: makes the task token
+/// for each bus callback and hands it to `D`'s.
+pub(crate) struct TaskAdapter<D>(PhantomData<D>);
+
+impl<D: TaskDriver> pci::Driver for TaskAdapter<D> {
+    type IdInfo = D::IdInfo;
+    type Data<'bound> = D::Data<'bound>;
+    const ID_TABLE: pci::IdTable<Self::IdInfo> = D::ID_TABLE;
+
+    fn probe<'bound>(
+        dev: &'bound pci::Device<Core<'_>>,
+        id_info: Option<&'bound Self::IdInfo>,
+    ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
+        let init = move |slot: *mut Self::Data<'bound>| {
+            // SAFETY: The PCI core runs the initialiser in `probe()`: task
+            // context, which may sleep (the device lock is a mutex), with no
+            // atomic section held; the token lives until `D`'s initialiser
+            // has run, within this call.
+            let task = unsafe { Task::assume() };
+            // SAFETY: `slot` is valid, uninitialised and pinned (this
+            // initialiser's own contract), which is what `D`'s needs.
+            unsafe { pin_init::raw_try_init(slot, D::probe(dev, id_info, &task)) }
+        };
+        // SAFETY: `init` initialises `slot` exactly as `D`'s initialiser
+        // does: fully on `Ok`, leaving nothing to drop on `Err`.
+        unsafe { pin_init::pin_init_from_closure(init) }
+    }
+
+    fn unbind<'bound>(dev: &'bound pci::Device<Core<'_>>, this: Pin<&Self::Data<'bound>>) {
+        // SAFETY: `unbind()` runs in task context, which may sleep, with no
+        // atomic section held; the token lives for this call.
+        D::unbind(dev, this, &mut unsafe { Task::assume() })
     }
 }
 

@@ -27,11 +27,11 @@ use crate::command_lock::{new_command_lock, CommandLock};
 use crate::compat::clock;
 use crate::compat::{
     irq::{IrqHandler, ThreadedIrq},
-    pci::{device_id, location, probe_context, Enabled, PciAddr},
+    pci::{device_id, location, probe_context, Enabled, PciAddr, TaskAdapter, TaskDriver},
     poll::{fatal_signal_pending, new_poll_condvar, PollCondVar},
 };
 use crate::context::Context;
-use crate::ctx::{self, new_mutex, HardIrq, Mutex, Task};
+use crate::ctx::{new_mutex, HardIrq, Mutex, Task};
 use crate::device::{Bottom, IrqCtx, Lane, MAX_EDU};
 use crate::event::{EduIrq, Event, Source, Stage};
 use crate::latency::local_ns;
@@ -531,21 +531,22 @@ pub(crate) struct EduDriver;
 
 kernel::pci_device_table!(
     EDU_IDS,
-    <EduDriver as pci::Driver>::IdInfo,
+    <EduDriver as TaskDriver>::IdInfo,
     [(device_id(0x1234, 0x11e8), ())]
 );
 
-impl pci::Driver for EduDriver {
+impl TaskDriver for EduDriver {
     type IdInfo = ();
     type Data<'bound> = EduBinding<'bound>;
     const ID_TABLE: pci::IdTable<Self::IdInfo> = &EDU_IDS;
 
-    fn probe<'bound>(
+    fn probe<'bound: 't, 't>(
         pdev: &'bound pci::Device<Core<'_>>,
         _info: Option<&'bound ()>,
-    ) -> impl PinInit<EduBinding<'bound>, Error> + 'bound {
+        task: &'t Task,
+    ) -> impl PinInit<EduBinding<'bound>, Error> + 't {
         pin_init::pin_init_scope(move || {
-            ctx::in_bus_callback(pdev, |task| {
+            {
                 let name = pdev.as_ref().name();
                 let (ctx, devices, mode) = EduContext::get().ok_or(ENODEV)?;
                 // Refuse a device beyond the last slot before anything is live.
@@ -623,25 +624,26 @@ impl pci::Driver for EduDriver {
                 edu_slot,
             }? Error)
                 .pin_chain(move |binding| {
-                    ctx::in_bus_callback(pdev, |task| binding.edu_slot.publish(task, edu));
+                    binding.edu_slot.publish(task, edu);
                     pr_info!("edu {name}: id 0x{id:08x}, irq {irq} ({})\n", mode.name());
                     Ok(())
                 }))
-            })
+            }
         })
     }
 
     /// The device's teardown, while it is still bound (the data is
     /// dropped after): unpublish it, stop commands (waiting for the one in
     /// progress), quiet the device and disallow its INTx line.
-    fn unbind<'bound>(pdev: &'bound pci::Device<Core<'_>>, this: Pin<&EduBinding<'bound>>) {
-        ctx::in_bus_callback(pdev, |task| {
-            let edu = &this.irq.handler().0;
-            drop(this.edu_slot.unpublish(task));
-            edu.stop_commands(task);
-            edu.quiet(task);
-        });
+    fn unbind<'bound>(
+        _pdev: &'bound pci::Device<Core<'_>>,
+        this: Pin<&EduBinding<'bound>>,
+        task: &mut Task,
+    ) {
         let edu = &this.irq.handler().0;
+        drop(this.edu_slot.unpublish(task));
+        edu.stop_commands(task);
+        edu.quiet(task);
         // And whatever the device does from now on, it cannot assert INTx.
         this.enabled.set_intx(false);
         pr_info!("edu: unbound, irq {} freed\n", edu.irq);
@@ -670,21 +672,22 @@ impl Drop for EduContextSet {
 #[pin_data]
 pub(crate) struct EduRegistration {
     #[pin]
-    driver: driver::Registration<pci::Adapter<EduDriver>>,
+    driver: driver::Registration<pci::Adapter<TaskAdapter<EduDriver>>>,
     context: EduContextSet,
 }
 
 impl EduRegistration {
     /// Registers the driver; devices record into `ctx`, are listed in
     /// `devices` and interrupt by `mode`. Task context: registering probes
-    /// the devices present, in the caller's task.
-    pub(crate) fn new(
+    /// the devices present, in the caller's task (the initialiser keeps
+    /// `task`'s borrow).
+    pub(crate) fn new<'t>(
         ctx: Arc<IrqCtx>,
         devices: Arc<EduDevices>,
         mode: IrqMode,
         module: &'static ThisModule,
-        _task: &Task,
-    ) -> impl PinInit<Self, Error> {
+        _task: &'t Task,
+    ) -> impl PinInit<Self, Error> + 't {
         try_pin_init!(Self {
             context: EduContextSet::new(ctx, devices, mode)?,
             driver <- driver::Registration::new(c"irqctx", module),
