@@ -150,7 +150,10 @@ if [ "$all" = 1 ]; then
 	# the scan until it is added here with its reason, so a sleeping call
 	# (msleep_interruptible, usleep_range, wait_for_completion...) cannot
 	# slip in under a new name. The kernel crate's locks, sleeps and user
-	# copies are refused however they are spelt (imported or by path).
+	# copies are refused however they are spelt (imported or by path), and
+	# so are its atomic sections (RCU's read_lock(), local_interrupt_disable(),
+	# global_lock!), which would not borrow the token, and every GFP flag
+	# that may sleep (GFP_ATOMIC and GFP_NOWAIT do not).
 	n=$((n + 1))
 	around=$(find rust -name '*.rs' ! -path 'rust/compat/*' ! -name ctx.rs ! -name bindings_generated.rs ! -name bindings.rs -print0 |
 		xargs -0 perl -0ne '
@@ -170,9 +173,9 @@ if [ "$all" = 1 ]; then
 			}
 			while (/use kernel::(\{.*?\}|[^;]*);/sg) {
 				my $u = $1;
-				print "$ARGV: use kernel::$u\n" if $u =~ /\b(Mutex|SpinLock\w*|CondVar|Completion|new_\w+|GFP_KERNEL|UserSlice|delay)\b/;
+				print "$ARGV: use kernel::$u\n" if $u =~ /\b(Mutex|SpinLock\w*|CondVar|Completion|new_\w+|GFP_(?!ATOMIC\b|NOWAIT\b)\w+|UserSlice|delay|rcu|local_interrupt_disable|global_lock)\b/;
 			}
-			while (/^.*\b(GFP_KERNEL|fsleep|UserSlice::new|lock_with|kernel::(sync::)?(Mutex|SpinLock\w*|CondVar|Completion|new_\w+)|kernel::time::delay)\b.*$/mg) {
+			while (/^.*\b(GFP_(?!ATOMIC\b|NOWAIT\b)\w+|fsleep|UserSlice::new|lock_with|kernel::(sync::)?(Mutex|SpinLock\w*|CondVar|Completion|new_\w+)|kernel::time::delay|rcu::read_lock|local_interrupt_disable|global_lock!)\b.*$/mg) {
 				print "$ARGV: $&\n";
 			}' | sed 's/  */ /g')
 	if [ -z "$around" ]; then
