@@ -19,6 +19,7 @@
  *   irqctx_io stop TEXT SOURCE MIN
  *   irqctx_io queued [-n] SOURCE BLOCKER TEXT
  *   irqctx_io abandon TEXT NEXT
+ *   irqctx_io asuser UID PATH
  *   irqctx_io reg BDF OFFSET [VALUE]
  *
  * read stops after MINLINES lines, or with -u after a line matching the
@@ -93,6 +94,9 @@
  * (then the kill proves nothing); NS is CLOCK_MONOTONIC (the records'
  * t_ns) just before NEXT was written.
  *
+ * asuser opens PATH for reading as user UID (and group UID), from a child
+ * that dropped root, and prints "opened" or "errno=NAME".
+ *
  * reg reads (and prints as 0x%08x) or writes the 32-bit register at OFFSET
  * of the PCI device BDF's BAR 0, through its sysfs resource0 file: what a
  * device does on its own, whichever driver is bound (or none).
@@ -102,6 +106,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <regex.h>
 #include <signal.h>
@@ -130,6 +135,7 @@ static const char *errname(int e)
 	case ENOENT: return "ENOENT";
 	case ETIMEDOUT: return "ETIMEDOUT";
 	case ESPIPE: return "ESPIPE";
+	case EACCES: return "EACCES";
 	default: return "other";
 	}
 }
@@ -465,6 +471,35 @@ static int do_abandon(const char *text, const char *next)
 		printf("errno=%s\n", errname(errno));
 	else
 		printf("wrote=%zd\n", n);
+	return 0;
+}
+
+/* Opens PATH as user UID: what a user other than root gets. */
+static int do_asuser(const char *uid, const char *path)
+{
+	int status, p[2];
+	char out[64] = "";
+	pid_t pid;
+
+	if (pipe(p))
+		return fail("pipe");
+	pid = fork();
+	if (pid == 0) {
+		uid_t u = strtoul(uid, NULL, 0);
+		int fd;
+
+		if (setgroups(0, NULL) || setgid(u) || setuid(u))
+			_exit(10);
+		fd = open(path, O_RDONLY | O_NONBLOCK);
+		dprintf(p[1], "%s", fd >= 0 ? "opened" : errname(errno));
+		_exit(0);
+	}
+	close(p[1]);
+	if (read(p[0], out, sizeof(out) - 1) < 0 || waitpid(pid, &status, 0) != pid)
+		return fail("asuser");
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return printf("could not become user %s\n", uid), 1;
+	printf("%s%s\n", strcmp(out, "opened") ? "errno=" : "", out);
 	return 0;
 }
 
@@ -925,6 +960,8 @@ int main(int argc, char **argv)
 		return do_restart(argv[2], argv[3], atol(argv[4]), 0);
 	if (argc == 5 && !strcmp(argv[1], "stop"))
 		return do_restart(argv[2], argv[3], atol(argv[4]), 1);
+	if (argc == 4 && !strcmp(argv[1], "asuser"))
+		return do_asuser(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "abandon"))
 		return do_abandon(argv[2], argv[3]);
 	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "reg"))

@@ -120,9 +120,84 @@ test_stats_snapshot() {
 	dd if=$STATS bs=1 2>/dev/null >"$TMP/stats"
 	ctl stop
 	ctl period_us=100000
-	awk '/^source=/ { split($2, a, "="); tops += a[2] }
+	awk "$AWK_FIELD"'/^source=/ { split($2, a, "="); tops += a[2] }
 	     /^stage=top / { split($2, a, "="); count = a[2] }
-	     END { print "# sources " tops ", top stage " count; exit tops != count || tops == 0 }' "$TMP/stats"
+	     # Each stage that ran: min <= avg <= max.
+	     /^stage=/ && num("count") > 0 && !(num("min_ns") <= num("avg_ns") && num("avg_ns") <= num("max_ns")) {
+		print "# not min <= avg <= max: " $0; bad = 1 }
+	     END { print "# sources " tops ", top stage " count; exit bad || tops != count || tops == 0 }' "$TMP/stats"
+}
+
+# Only root reads the statistics and opens the device: another user gets
+# EACCES for both.
+test_root_only() {
+	local s d
+	s=$("$IO" asuser 65534 $STATS) d=$("$IO" asuser 65534 $DEV)
+	echo "# as user 65534: $STATS: $s; $DEV: $d"
+	[ "$s" = errno=EACCES ] && [ "$d" = errno=EACCES ]
+}
+
+# Tasks reading one open file: a record wakes both; one takes it, the
+# other finds nothing and sleeps again (it neither returns 0 bytes nor
+# leaves), and when the next record ends its wait, the statistics count the
+# wake-up it slept through (rechecks).
+rechecks_gt() { [ "$(stat_field rechecks)" -gt "$1" ]; }
+lines_in() { [ "$(cat "$@" 2>/dev/null | wc -l)" -ge 1 ]; }
+test_shared_recheck() {
+	local r1 r2 before rc=0 n
+	ctl bh=none
+	exec 3<"$DEV"
+	"$IO" read -F 3 -l 1 >"$TMP/rc1" &
+	r1=$!
+	"$IO" read -F 3 -l 1 >"$TMP/rc2" &
+	r2=$!
+	wait_for asleep $r1 && wait_for asleep $r2 || rc=1
+	before=$(stat_field rechecks)
+	[ $rc = 0 ] && ctl irq_work=1 && wait_for lines_in "$TMP/rc1" "$TMP/rc2" || rc=1
+	# The one without the record is asleep again, in read().
+	if [ $rc = 0 ]; then
+		if gone $r1; then wait_for asleep $r2 || rc=1; else wait_for asleep $r1 && ! gone $r2 || rc=1; fi
+	fi
+	[ $rc = 0 ] && ctl irq_work=1 && wait_for gone $r1 && wait_for gone $r2 && wait_for rechecks_gt "$before" || rc=1
+	n=$(cat "$TMP/rc1" "$TMP/rc2" | wc -l)
+	echo "# two readers of one file, a record, then another: $(wc -l <"$TMP/rc1") and $(wc -l <"$TMP/rc2") line(s) read, rechecks $before -> $(stat_field rechecks)"
+	kill $r1 $r2 2>/dev/null
+	wait $r1 $r2 2>/dev/null
+	exec 3<&-
+	[ $rc = 0 ] && [ "$n" = 2 ] && [ "$(wc -l <"$TMP/rc1")" = 1 ]
+}
+
+# One read ends at the records there when it began copying, whatever the
+# load: a file more than a ring behind, read with a 1 MiB buffer while
+# irq_work bursts keep adding records, starts with lost=N and gets no record
+# from the ring's 256th on after its first (seq below first + 256; records
+# overwritten meanwhile come as another lost=N). Reading on to the end
+# would take the new ones too. A read during which nothing was made proves
+# nothing: again (result_or_skip).
+test_read_ends() {
+	local flood before after n rc=0
+	ctl bh=none
+	exec 3<"$DEV"
+	ctl irq_work=600 || rc=1
+	# (A flood that overtook the whole ring during the copy would end the
+	# read at its first lost= line: one irq_work a write.)
+	"$IO" write -r 0 irq_work=1 >/dev/null &
+	flood=$!
+	before=$(stat_source irq_work)
+	[ $rc = 0 ] && wait_for stat_source_gt irq_work $((before + 100)) || rc=1
+	before=$(stat_source irq_work)
+	[ $rc = 0 ] && bounded "$IO" read -F 3 -b 1048576 -l 1 >"$TMP/one" || rc=1
+	after=$(stat_source irq_work)
+	kill $flood
+	wait $flood 2>/dev/null
+	exec 3<&-
+	[ $rc = 0 ] || return 1
+	n=$(wc -l <"$TMP/one")
+	echo "# one 1 MiB read under an irq_work flood: $n lines, the first $(head -n 1 "$TMP/one" | cut -d' ' -f1); +$((after - before)) top halves around it"
+	head -n 1 "$TMP/one" | grep -q '^lost=[0-9]*$' || return 1
+	awk "$AWK_FIELD"'/^seq=/ { s = num("seq"); if (!first) first = s; if (s > last) last = s }
+	     END { printf "# seq %d to %d\n", first, last; exit !first || last >= first + 256 }' "$TMP/one" || return 1
+	[ "$after" -gt "$before" ] || return 4
 }
 
 # start, stop and period_us= racing each other leave a consistent timer: no
@@ -460,7 +535,7 @@ result_or_skip() {
 }
 
 ktap_print_header
-ktap_set_plan 26
+ktap_set_plan 29
 t0=$(up_ms)
 load || ktap_exit_fail_msg "insmod failed"
 # A figure, not a test (timing depends on the host): insmod probes both
@@ -469,6 +544,10 @@ ktap_print_msg "insmod with $(grep -c '^edu=bound ' $STATS) edu devices: $(($(up
 ktap_test_result "an open debugfs file makes rmmod fail, closing it after is safe" test_debugfs_pins
 ktap_test_result "readers sharing a file sleep killably; O_NONBLOCK holds for each" test_shared_file
 ktap_test_result "readers sharing a file get each record exactly once" test_shared_split
+ktap_test_result "a record for readers sharing a file: one takes it, the other rechecks and sleeps" test_shared_recheck
+result_or_skip "one read ends at the records there when it began copying, under a flood" \
+	"no record was made during the read" test_read_ends
+ktap_test_result "another user cannot read the statistics or open the device" test_root_only
 ktap_test_result "a zero-byte read returns 0 at once" test_read_zero
 ktap_test_result "concurrent irq_work= bursts lose no top half" test_concurrent_irq_work
 edu_test "concurrent raise= bursts lose no interrupt" test_concurrent_raise
