@@ -20,7 +20,7 @@
  *   irqctx_io queued [-n] SOURCE BLOCKER TEXT
  *   irqctx_io abandon TEXT NEXT
  *   irqctx_io asuser UID PATH
- *   irqctx_io reg BDF OFFSET [VALUE]
+ *   irqctx_io reg BDF OFFSET [VALUE [BDF OFFSET VALUE]...]
  *
  * read stops after MINLINES lines, or with -u after a line matching the
  * extended regular expression REGEX (and what the same read() returned);
@@ -99,7 +99,9 @@
  *
  * reg reads (and prints as 0x%08x) or writes the 32-bit register at OFFSET
  * of the PCI device BDF's BAR 0, through its sysfs resource0 file: what a
- * device does on its own, whichever driver is bound (or none).
+ * device does on its own, whichever driver is bound (or none). Several
+ * writes (up to 8 triples) map every BAR first and then write back to back:
+ * two devices interrupting at once.
  *
  * Exit status: 0 as expected, 1 a system call failed (errno printed),
  * 2 a protocol violation (a read returned part of a line), 3 usage.
@@ -909,27 +911,48 @@ static int do_queued(int argc, char **argv)
 	return 0;
 }
 
-static int do_reg(const char *bdf, const char *offset, const char *value)
+/* BAR 0 of PCI device BDF, mapped through sysfs; NULL on failure. */
+static volatile unsigned int *map_bar(const char *bdf)
 {
 	char path[128];
-	unsigned long off = strtoul(offset, NULL, 0);
-	volatile unsigned int *bar;
+	void *bar;
 	int fd;
 
-	if (off > 4096 - 4 || off % 4)
-		return 3;
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bdf);
 	fd = open(path, O_RDWR | O_SYNC);
 	if (fd < 0)
-		return fail("open resource0");
+		return fail("open resource0"), NULL;
 	bar = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	if (bar == MAP_FAILED)
-		return fail("mmap resource0");
-	if (value)
-		bar[off / 4] = strtoul(value, NULL, 0);
-	else
-		printf("0x%08x\n", bar[off / 4]);
+		return fail("mmap resource0"), NULL;
+	return bar;
+}
+
+/* reg BDF OFFSET: prints the register; reg BDF OFFSET VALUE...: writes each
+ * (every BAR mapped first, so that the writes follow each other at once). */
+static int do_reg(int argc, char **argv)
+{
+	volatile unsigned int *bar[8];
+	unsigned long off[8];
+	int n = argc == 2 ? 1 : argc / 3;
+
+	if (argc != 2 && (argc % 3 || n > 8))
+		return 3;
+	for (int i = 0; i < n; i++) {
+		off[i] = strtoul(argv[i * 3 + 1], NULL, 0);
+		if (off[i] > 4096 - 4 || off[i] % 4)
+			return 3;
+		bar[i] = map_bar(argv[i * 3]);
+		if (!bar[i])
+			return 1;
+	}
+	if (argc == 2) {
+		printf("0x%08x\n", bar[0][off[0] / 4]);
+		return 0;
+	}
+	for (int i = 0; i < n; i++)
+		bar[i][off[i] / 4] = strtoul(argv[i * 3 + 2], NULL, 0);
 	return 0;
 }
 
@@ -964,8 +987,8 @@ int main(int argc, char **argv)
 		return do_asuser(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "abandon"))
 		return do_abandon(argv[2], argv[3]);
-	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "reg"))
-		return do_reg(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
+	if (argc >= 4 && !strcmp(argv[1], "reg"))
+		return do_reg(argc - 2, argv + 2);
 	fprintf(stderr, "usage: see the comment at the top of irqctx_io.c\n");
 	return 3;
 }
