@@ -21,6 +21,7 @@
  *   irqctx_io abandon TEXT NEXT
  *   irqctx_io asuser UID PATH
  *   irqctx_io reg BDF OFFSET [VALUE [BDF OFFSET VALUE]...]
+ *   irqctx_io msi BDF on|off
  *
  * read stops after MINLINES lines, or with -u after a line matching the
  * extended regular expression REGEX (and what the same read() returned);
@@ -93,6 +94,9 @@
  * A is 1 if the child died in its write, 0 if the write had returned first
  * (then the kill proves nothing); NS is CLOCK_MONOTONIC (the records'
  * t_ns) just before NEXT was written.
+ *
+ * msi sets or clears the MSI Enable bit of BDF's MSI capability (config
+ * space, through sysfs): with it clear, the device's interrupts are lost.
  *
  * asuser opens PATH for reading as user UID (and group UID), from a child
  * that dropped root, and prints "opened" or "errno=NAME".
@@ -911,6 +915,42 @@ static int do_queued(int argc, char **argv)
 	return 0;
 }
 
+/* msi BDF on|off: sets the MSI Enable bit of BDF's MSI capability in its
+ * config space (through sysfs). With it off, the device's next interrupt
+ * goes nowhere (the kernel set INTx Disable when it enabled MSI): a lost
+ * interrupt, on demand. */
+static int do_msi(const char *bdf, const char *state)
+{
+	unsigned char cap = 0, id = 0;
+	unsigned short ctl;
+	char path[128];
+	int fd, hops = 0;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		return fail("open config");
+	if (pread(fd, &cap, 1, 0x34) != 1)
+		return fail("read the capabilities pointer");
+	while (cap && hops++ < 48) {
+		if (pread(fd, &id, 1, cap) != 1)
+			return fail("read a capability");
+		if (id == 0x05)
+			break;
+		if (pread(fd, &cap, 1, cap + 1) != 1)
+			return fail("read a capability");
+	}
+	if (!cap || id != 0x05)
+		return printf("%s has no MSI capability\n", bdf), 1;
+	if (pread(fd, &ctl, 2, cap + 2) != 2)
+		return fail("read the MSI control");
+	ctl = strcmp(state, "on") ? ctl & ~1 : ctl | 1;
+	if (pwrite(fd, &ctl, 2, cap + 2) != 2)
+		return fail("write the MSI control");
+	close(fd);
+	return 0;
+}
+
 /* BAR 0 of PCI device BDF, mapped through sysfs; NULL on failure. */
 static volatile unsigned int *map_bar(const char *bdf)
 {
@@ -987,6 +1027,8 @@ int main(int argc, char **argv)
 		return do_asuser(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "abandon"))
 		return do_abandon(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "msi"))
+		return do_msi(argv[2], argv[3]);
 	if (argc >= 4 && !strcmp(argv[1], "reg"))
 		return do_reg(argc - 2, argv + 2);
 	fprintf(stderr, "usage: see the comment at the top of irqctx_io.c\n");
