@@ -48,7 +48,7 @@ use kernel::{
     prelude::*,
     sync::{self as ksync, rcu, SpinLockGuard, SpinLockIrqGuard},
     types::{NotThreadSafe, Opaque},
-    uaccess::{UserPtr, UserSlice},
+    uaccess::{self, UserPtr},
 };
 
 /// Proof that the holder runs in task context, may sleep, and is inside no
@@ -95,9 +95,12 @@ impl Task {
     }
 
     /// The user memory at `ptr`, `len` bytes: copies to and from it may fault
-    /// and sleep, and mean the calling task's address space.
+    /// and sleep, and mean the calling task's address space. Each copy asks
+    /// for the token again ([`UserSliceWriter::write_slice`]), so none can be
+    /// made inside an atomic section that borrows it
+    /// (`tests/ui/user_copy_under_lock.rs`).
     pub(crate) fn user_slice(&self, ptr: UserPtr, len: usize) -> UserSlice {
-        UserSlice::new(ptr, len)
+        UserSlice(uaccess::UserSlice::new(ptr, len))
     }
 
     /// Disables local interrupts (the hardware flag, on `PREEMPT_RT` too)
@@ -192,6 +195,59 @@ macro_rules! might_sleep {
     }};
 }
 pub(crate) use might_sleep;
+
+/// User memory, from [`Task::user_slice`]: upstream's `UserSlice`, whose
+/// copies need the task token each time.
+pub(crate) struct UserSlice(uaccess::UserSlice);
+
+impl UserSlice {
+    /// Reads from the start, in order.
+    pub(crate) fn reader(self) -> UserSliceReader {
+        UserSliceReader(self.0.reader())
+    }
+
+    /// Writes from the start, in order.
+    pub(crate) fn writer(self) -> UserSliceWriter {
+        UserSliceWriter(self.0.writer())
+    }
+}
+
+/// Reads user memory: upstream's `UserSliceReader`, with the token.
+pub(crate) struct UserSliceReader(uaccess::UserSliceReader);
+
+impl UserSliceReader {
+    /// Bytes not read yet.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Copies the next `out.len()` bytes (`copy_from_user()`: may fault
+    /// and sleep, hence `task`); `EFAULT` if they are not readable.
+    pub(crate) fn read_slice(&mut self, _task: &Task, out: &mut [u8]) -> Result {
+        self.0.read_slice(out)
+    }
+}
+
+/// Writes user memory: upstream's `UserSliceWriter`, with the token.
+pub(crate) struct UserSliceWriter(uaccess::UserSliceWriter);
+
+impl UserSliceWriter {
+    /// Bytes of room left.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there is no room left.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Copies `data` to the next `data.len()` bytes (`copy_to_user()`: may
+    /// fault and sleep, hence `task`); `EFAULT` if they are not writable.
+    pub(crate) fn write_slice(&mut self, _task: &Task, data: &[u8]) -> Result {
+        self.0.write_slice(data)
+    }
+}
 
 /// Interrupts off, from [`Task::irqs_off`]; restores them on drop.
 pub(crate) struct IrqsOff<'a> {

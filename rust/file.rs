@@ -21,14 +21,13 @@ use crate::compat::{
     miscdevice::{File, MiscDevice},
     poll::PollTable,
 };
-use crate::ctx::Task;
+use crate::ctx::{Task, UserSliceReader, UserSliceWriter};
 use crate::event::{Line, Record};
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::{
     error::code::{EAGAIN, EINVAL, ERESTARTSYS},
     prelude::*,
     sync::Arc,
-    uaccess::{UserSliceReader, UserSliceWriter},
 };
 
 /// The file operations of `/dev/irqctx`.
@@ -107,7 +106,7 @@ impl Reader {
                 Err(e) if copied == 0 => return Err(e),
                 Err(_) => break,
             };
-            if let Err(e) = buf.write_slice(line.as_bytes()) {
+            if let Err(e) = buf.write_slice(task, line.as_bytes()) {
                 // Give the record back unless another task has moved on;
                 // report what was copied, the fault shows on the next read.
                 let _ = self
@@ -206,7 +205,7 @@ impl MiscDevice for IrqCtxFile {
         let cmds = if len > MAX_WRITE {
             Err(command::ParseError::TooLong)
         } else {
-            buf.read_slice(&mut text[..len])?;
+            buf.read_slice(task, &mut text[..len])?;
             command::parse(&text[..len])
         };
         let cmds = cmds.map_err(|e| {

@@ -521,7 +521,7 @@ impl Hook for MisuseState {
                 let _ = task
                     .user_slice(UserPtr::from_addr(0), 1)
                     .writer()
-                    .write_slice(&[0]);
+                    .write_slice(&task, &[0]);
             }
             "irq_unsafe_lock" => drop(self.irq_unsafe_lock.lock(&mut task)),
             _ => {}

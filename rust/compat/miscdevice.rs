@@ -17,13 +17,13 @@
 
 use crate::bindings;
 use crate::compat::poll::PollTable;
-use crate::ctx::Task;
+use crate::ctx::{Task, UserSliceReader, UserSliceWriter};
 use core::{marker::PhantomData, mem::offset_of};
 use kernel::{
     error::{to_result, VTABLE_DEFAULT_ERROR},
     prelude::*,
     types::{ForeignOwnable, Opaque},
-    uaccess::{UserPtr, UserSliceReader, UserSliceWriter},
+    uaccess::UserPtr,
 };
 
 /// An open file, as passed to the file operations.
