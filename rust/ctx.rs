@@ -42,7 +42,11 @@
 //! ("Contexts as types") has the misuse cases, case by case.
 
 use crate::bindings;
-use core::{marker::PhantomData, ops::DerefMut};
+use core::{
+    marker::PhantomData,
+    ops::DerefMut,
+    sync::atomic::{AtomicBool, Ordering},
+};
 use kernel::{
     alloc::{flags::GFP_KERNEL, Flags},
     prelude::*,
@@ -485,19 +489,35 @@ pub(crate) trait TaskModule: Sized + Sync + Send {
 }
 
 /// The `kernel::Module` of a [`TaskModule`].
+///
+/// # Invariants
+///
+/// Made by the first call of `init` alone (the field is private to this
+/// module), the one `module!`'s init function makes: a value is the module
+/// itself, dropped at its exit.
 pub(crate) struct InTask<M: TaskModule>(M);
+
+/// Set by the first `InTask::init`: `kernel::Module::init` is a safe trait
+/// function that any code of the module could call again, anywhere (in a
+/// top half, under a lock), and each call would make a task token.
+static MODULE_INIT_CALLED: AtomicBool = AtomicBool::new(false);
 
 impl<M: TaskModule> kernel::Module for InTask<M> {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        // SAFETY: Module init runs in the task that called `init_module()`.
+        if MODULE_INIT_CALLED.swap(true, Ordering::AcqRel) {
+            return Err(EBUSY);
+        }
+        // SAFETY: The first call is the module's init function's (nothing of
+        // the module runs before it): the task that called `init_module()`.
+        // INVARIANT: Only this first call makes an `InTask`.
         M::init(module, &mut unsafe { Task::assume() }).map(InTask)
     }
 }
 
 impl<M: TaskModule> Drop for InTask<M> {
     fn drop(&mut self) {
-        // SAFETY: The module is dropped by its exit function, in the task
-        // that called `delete_module()`.
+        // SAFETY: The only `InTask` is the module (type invariant), dropped
+        // by its exit function, in the task that called `delete_module()`.
         self.0.exit(&mut unsafe { Task::assume() });
     }
 }
