@@ -135,8 +135,9 @@ pub(crate) struct Enabled<'a> {
 }
 
 impl<'a> Enabled<'a> {
-    /// Enables `pdev`'s memory space (`pci_enable_device_mem()`).
-    pub(crate) fn new(pdev: &'a pci::Device<Core<'_>>) -> Result<Self> {
+    /// Enables `pdev`'s memory space (`pci_enable_device_mem()`, which may
+    /// sleep: waking a device from D3 waits for it).
+    pub(crate) fn new(pdev: &'a pci::Device<Core<'_>>, _task: &Task) -> Result<Self> {
         pdev.enable_device_mem()?;
         // INVARIANT: Enabled just now.
         Ok(Self { pdev })
@@ -162,9 +163,10 @@ impl Drop for Enabled<'_> {
 /// Declares `$name`, a value every `probe` of a driver reads, which the
 /// module sets before it registers the driver and takes back after.
 ///
-/// `$name::set(v)`, `$name::get()` (a clone, `None` when unset) and
-/// `$name::take()` are safe: the value sits in a mutex (upstream's
-/// `global_lock!`), initialised by the first `set()`.
+/// `$name::set(v, task)`, `$name::get(task)` (a clone, `None` when unset)
+/// and `$name::take()` are safe: the value sits in a mutex (upstream's
+/// `global_lock!`), initialised by the first `set()`; taking it sleeps, so
+/// `set` and `get` ask for the task token.
 macro_rules! probe_context {
     ($(#[$meta:meta])* $vis:vis $name:ident: $ty:ty;) => {
         $(#[$meta])*
@@ -190,7 +192,8 @@ macro_rules! probe_context {
                 }
 
                 /// Sets the value; `EBUSY` if another `set()` is initialising.
-                $vis fn set(value: $ty) -> Result {
+                /// Task context: the lock is a mutex.
+                $vis fn set(value: $ty, _task: &$crate::ctx::Task) -> Result {
                     if STATE
                         .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire)
                         .is_ok()
@@ -204,12 +207,15 @@ macro_rules! probe_context {
                     Ok(())
                 }
 
-                /// A copy of the value, `None` if there is none.
-                $vis fn get() -> Option<$ty> {
+                /// A copy of the value, `None` if there is none. Task context.
+                $vis fn get(_task: &$crate::ctx::Task) -> Option<$ty> {
                     Self::lock()?.clone()
                 }
 
-                /// Takes the value out, dropping it outside the lock.
+                /// Takes the value out, dropping it outside the lock. Task
+                /// context, which a `Drop` cannot prove: the one caller is the
+                /// module's teardown (the gap `Documentation/irqctx.rst`
+                /// states for every drop).
                 $vis fn take() -> Option<$ty> {
                     Self::lock()?.take()
                 }

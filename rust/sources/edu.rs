@@ -548,12 +548,12 @@ impl TaskDriver for EduDriver {
         pin_init::pin_init_scope(move || {
             {
                 let name = pdev.as_ref().name();
-                let (ctx, devices, mode) = EduContext::get().ok_or(ENODEV)?;
+                let (ctx, devices, mode) = EduContext::get(task).ok_or(ENODEV)?;
                 // Refuse a device beyond the last slot before anything is live.
                 let edu_slot = EduSlot::claim(&devices).inspect_err(|_| {
                     pr_err!("{name}: already {MAX_EDU} edu devices bound\n");
                 })?;
-                let enabled = Enabled::new(pdev)?;
+                let enabled = Enabled::new(pdev, task)?;
                 let bar = pdev
                     .iomap_region_sized::<MMIO_LEN>(0, c"irqctx")
                     .inspect_err(|_| pr_err!("{name}: BAR 0 is not a register window\n"))?;
@@ -654,8 +654,8 @@ impl TaskDriver for EduDriver {
 struct EduContextSet;
 
 impl EduContextSet {
-    fn new(ctx: Arc<IrqCtx>, devices: Arc<EduDevices>, mode: IrqMode) -> Result<Self> {
-        EduContext::set((ctx, devices, mode))?;
+    fn new(ctx: Arc<IrqCtx>, devices: Arc<EduDevices>, mode: IrqMode, task: &Task) -> Result<Self> {
+        EduContext::set((ctx, devices, mode), task)?;
         Ok(Self)
     }
 }
@@ -686,10 +686,10 @@ impl EduRegistration {
         devices: Arc<EduDevices>,
         mode: IrqMode,
         module: &'static ThisModule,
-        _task: &'t Task,
+        task: &'t Task,
     ) -> impl PinInit<Self, Error> + 't {
         try_pin_init!(Self {
-            context: EduContextSet::new(ctx, devices, mode)?,
+            context: EduContextSet::new(ctx, devices, mode, task)?,
             driver <- driver::Registration::new(c"irqctx", module),
         })
     }
