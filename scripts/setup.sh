@@ -19,7 +19,6 @@ PACKAGES=(
 	gcc libc6-dev make cpio binutils			# the guest's test programs, initramfs, symbols
 	python3-sphinx						# Documentation/ builds, warnings fail
 	rt-tests gnuplot-nox					# the bench: cyclictest in the guest, the plot
-	python3-matplotlib					# the timeline picture (scripts/timeline.sh)
 )
 ROOT=$(toolchain_root)
 if [ -n "$ROOT" ]; then
