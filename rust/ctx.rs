@@ -155,7 +155,9 @@ impl HardIrq {
 /// The callback context is the proof: a timer whose mode is not `_SOFT`
 /// expires in hardirq context without `PREEMPT_RT` (on it, in the timer
 /// softirq's thread unless `_HARD`; [`HardIrq`] allows for that). A soft
-/// mode is refused at build time.
+/// mode is refused at build time, and on `PREEMPT_RT` a `_HARD` one too:
+/// it expires in real hardirq context there, where [`HardIrq`]'s
+/// `spinlock_t` (an `rt_mutex` on `PREEMPT_RT`) would sleep.
 pub(crate) fn in_hrtimer<T, R>(
     _timer: &kernel::time::hrtimer::HrTimerCallbackContext<'_, T>,
     f: impl FnOnce(&mut HardIrq) -> R,
@@ -169,6 +171,13 @@ where
                 & bindings::hrtimer_mode_HRTIMER_MODE_SOFT
                 == 0,
             "a _SOFT hrtimer expires in softirq context"
+        );
+        assert!(
+            !cfg!(CONFIG_PREEMPT_RT)
+                || <T::TimerMode as kernel::time::hrtimer::HrTimerMode>::C_MODE
+                    & bindings::hrtimer_mode_HRTIMER_MODE_HARD
+                    == 0,
+            "on PREEMPT_RT a _HARD hrtimer expires in hardirq context, where HardIrq's locks sleep"
         )
     };
     // SAFETY: An hrtimer callback of a timer not in a `_SOFT` mode (checked
