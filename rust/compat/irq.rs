@@ -64,7 +64,9 @@ impl<'a, T: IrqHandler + 'static> ThreadedIrq<'a, T> {
     /// `'static`: leaking a registration is safe (`mem::forget()` of its
     /// box), and keeps the interrupt requested for ever, so the handler may
     /// not borrow anything that could go away
-    /// (`tests/ui/irq_handler_borrows.rs`). Task context: `request_irq()`
+    /// (`tests/ui/irq_handler_borrows.rs`). On `PREEMPT_RT`, `EINVAL` for
+    /// `ONESHOT`, `NO_THREAD` or `PERCPU`, which would keep the top half
+    /// in hardirq context there (see [`HardIrq`]). Task context: `request_irq()`
     /// sleeps, and the initialiser keeps `task`'s borrow, so it runs while
     /// the caller holds the token outside any atomic section
     /// (`tests/ui/irq_request_under_lock.rs`).
@@ -75,9 +77,17 @@ impl<'a, T: IrqHandler + 'static> ThreadedIrq<'a, T> {
         handler: T,
         _task: &'t Task,
     ) -> impl PinInit<Self, Error> + use<'a, 't, T> {
+        // On PREEMPT_RT these flags keep the primary handler out of its
+        // thread, in real hardirq context, where `HardIrq`'s locks (an
+        // `rt_mutex` there) would sleep.
+        let unthreaded = Flags::ONESHOT | Flags::NO_THREAD | Flags::PERCPU;
+        let refused = cfg!(CONFIG_PREEMPT_RT) && (flags & unthreaded) != Flags::TRIGGER_NONE;
         try_pin_init!(Self {
             vectors,
             registration <- {
+                if refused {
+                    return Err(EINVAL);
+                }
                 // `vectors` is the field, initialised above.
                 let vectors: *const IrqVectorRegistration<'a> = &*vectors;
                 // SAFETY: The field stays in place (`Self` is pinned) until
