@@ -230,7 +230,12 @@ impl MiscDevice for IrqCtxFile {
         Ok(len)
     }
 
-    fn poll(reader: &Reader, _file: &File, table: &mut PollTable<'_>, task: &mut Task) -> u32 {
+    fn poll<'a>(
+        reader: &'a Reader,
+        _file: &File,
+        table: &mut PollTable<'a>,
+        task: &mut Task,
+    ) -> u32 {
         table.register_wait(&reader.ctl.dev.readers);
         if reader.has_data(task) {
             crate::bindings::POLLIN | crate::bindings::POLLRDNORM

@@ -102,10 +102,12 @@ pub(crate) trait MiscDevice: Sized {
     }
 
     /// `poll()`: register with the wait queues and return the ready mask.
-    fn poll(
-        _device: <Self::Ptr as ForeignOwnable>::Borrowed<'_>,
+    /// The table takes only queues that live as long as the open file's
+    /// data (`'a`: reached through `device`).
+    fn poll<'a>(
+        _device: <Self::Ptr as ForeignOwnable>::Borrowed<'a>,
         _file: &File,
-        _table: &mut PollTable<'_>,
+        _table: &mut PollTable<'a>,
         _task: &mut Task,
     ) -> u32 {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
@@ -303,7 +305,9 @@ impl<T: MiscDevice> MiscDeviceVTable<T> {
         // SAFETY: `private_data` came from `open` and lives until `release`,
         // which the VFS does not call while this call is in progress.
         let device = unsafe { T::Ptr::borrow((*file).private_data) };
-        // SAFETY: These are the arguments of this `poll` call.
+        // SAFETY: These are the arguments of this `poll` call; the table's
+        // lifetime is the borrow of `private_data`, which lives until
+        // `release`.
         let mut table = unsafe { PollTable::from_raw(file, table) };
         // SAFETY: File operations run in the calling task.
         let mut task = unsafe { Task::assume() };

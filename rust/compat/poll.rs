@@ -217,23 +217,35 @@ impl PinnedDrop for PollCondVar {
 
 /// The `poll_table` of one `poll()`/`select()`/`epoll` call.
 ///
+/// `'a` is the lifetime of the polled file's own data (`private_data`,
+/// which lives until `release`): only a wait queue that lives as long may be
+/// registered ([`Self::register_wait`]). `select()` and `poll()` leave their
+/// entries on the queue until the call returns (`poll_freewait()`), holding
+/// a reference to the file, so its data, and the queue, outlive them;
+/// `PollCondVar`'s `POLLFREE` at drop detaches only epoll, aio and io_uring.
+/// (7.3's `kernel::sync::poll::PollTable::register_wait` takes a queue of
+/// any lifetime: the same gap, which a queue borrowed from a value looked up
+/// during `poll` would open: `tests/ui/poll_queue_outlives.rs`.)
+///
 /// # Invariants
 ///
 /// `table` is the (possibly null) `poll_table` passed to `f_op->poll` and
-/// `file` the file being polled, both valid for `'a`.
+/// `file` the file being polled, both valid for the call; `'a` does not
+/// outlive the file's `private_data`.
 pub(crate) struct PollTable<'a> {
     file: *mut bindings::file,
     table: *mut bindings::poll_table_struct,
     _p: core::marker::PhantomData<&'a ()>,
 }
 
-impl PollTable<'_> {
+impl<'a> PollTable<'a> {
     /// Wraps the arguments of `f_op->poll`.
     ///
     /// # Safety
     ///
     /// `file` and `table` must be the arguments of a running `f_op->poll` call
-    /// and the returned value must not outlive it.
+    /// and the returned value must not outlive it; `'a` must not outlive the
+    /// file's `private_data`.
     pub(crate) unsafe fn from_raw(
         file: *mut bindings::file,
         table: *mut bindings::poll_table_struct,
@@ -247,10 +259,13 @@ impl PollTable<'_> {
     }
 
     /// Registers the file with `cv`, so that [`PollCondVar::notify_all`]
-    /// re-polls it. Dropping `cv` detaches whoever is still registered.
-    pub(crate) fn register_wait(&mut self, cv: &PollCondVar) {
-        // SAFETY: `file` and `table` are valid (type invariant); the queue
-        // detaches its pollers before it is freed (see `PinnedDrop`).
+    /// re-polls it. `cv` lives as long as the file's data (`'a`); dropping it
+    /// detaches whoever is still registered.
+    pub(crate) fn register_wait(&mut self, cv: &'a PollCondVar) {
+        // SAFETY: `file` and `table` are valid (type invariant). `cv`
+        // outlives the file's data, and so every `select()`/`poll()` entry,
+        // which holds the file; epoll's are detached by `cv`'s drop (see
+        // `PinnedDrop`).
         unsafe { bindings::irqctx_poll_wait(self.file, cv.wait_queue_head.get(), self.table) };
     }
 }
