@@ -424,6 +424,27 @@ test_storm_no_replay() {
 	[ "$signals" -gt 0 ]
 }
 
+# hold_irqs IRQ...: the lines IRQ... go to CPU 1 alone, where irqs_off=10000
+# keeps interrupts off 10 ms at a time, until release_irqs (which restores
+# their affinities): their interrupts come late, together.
+hold_irqs() {
+	local irq
+	HELD=
+	for irq; do
+		HELD="$HELD $irq=$(cat /proc/irq/$irq/smp_affinity_list)" &&
+			echo 1 >/proc/irq/$irq/smp_affinity_list || return 1
+	done
+	taskset -c 1 "$IO" write -r 0 irqs_off=10000 >/dev/null &
+	HOLDER=$!
+}
+release_irqs() {
+	local held
+	[ -n "${HOLDER:-}" ] && { kill $HOLDER; wait $HOLDER 2>/dev/null; }
+	HOLDER=
+	for held in $HELD; do echo "${held#*=}" >/proc/irq/${held%%=*}/smp_affinity_list; done
+	HELD=
+}
+
 # A writer killed while its factorial computes: the factorial still
 # completes (its interrupt, its record), and the next one waits for it, so
 # each reports its own result, never the old one (the device ignores a
@@ -431,21 +452,17 @@ test_storm_no_replay() {
 # taken for the new one's). To start the next one while the old one's
 # interrupt is still to come, that interrupt goes to CPU 1 alone, where
 # irqs_off=10000 keeps interrupts off 10 ms at a time, and the next
-# factorial is written right after the kill, by the process that killed.
+# factorial is written right after the kill, by the process that killed
+# (hold_irqs).
 # Conclusive only if the old one's top half ran after the next was written
 # (t_next); a raise=1 after them ends the reader.
 test_abandoned_factorial() {
-	local irq aff load out t_next t_old rc=0
+	local out t_next t_old rc=0
 	ctl bh=none
-	irq=$(stat_field irq) && aff=$(cat /proc/irq/$irq/smp_affinity_list) || return 1
-	echo 1 >/proc/irq/$irq/smp_affinity_list || return 1
-	taskset -c 1 "$IO" write -r 0 irqs_off=10000 >/dev/null &
-	load=$!
-	start_reader "$TMP/fact" -l 1 -u ' status=0x0001' || rc=1
+	hold_irqs "$(stat_field irq)" || rc=1
+	[ $rc = 0 ] && start_reader "$TMP/fact" -l 1 -u ' status=0x0001' || rc=1
 	[ $rc = 0 ] && out=$(taskset -c 0 "$IO" abandon factorial=12 factorial=5) || rc=1
-	kill $load
-	wait $load 2>/dev/null
-	echo "$aff" >/proc/irq/$irq/smp_affinity_list
+	release_irqs
 	echo "# factorial=12 from a writer killed in its wait, then factorial=5: $out"
 	case $out in
 	"abandoned=1 t_next="*" next=wrote=11") ;;
@@ -475,22 +492,16 @@ test_abandoned_factorial() {
 # the BH work it queued as it leaves its bottom-half section: there the BH
 # stage never has both pending, and only the workqueue stage is checked.
 test_two_devices_one_run() {
-	local a ia b ib affa affb load rc=0
+	local a b rc=0
 	set -- $(sed -n 's/^edu=bound device=\([^ ]*\) irq=\([0-9]*\).*/\1 \2/p' $STATS | head -n 2)
 	[ $# = 4 ] || return 1
-	a=$1 ia=$2 b=$3 ib=$4
-	affa=$(cat /proc/irq/$ia/smp_affinity_list) affb=$(cat /proc/irq/$ib/smp_affinity_list)
-	echo 1 >/proc/irq/$ia/smp_affinity_list && echo 1 >/proc/irq/$ib/smp_affinity_list || rc=1
+	a=$1 b=$3
 	ctl bh=workqueue,bh
-	taskset -c 1 "$IO" write -r 0 irqs_off=10000 >/dev/null &
-	load=$!
+	hold_irqs "$2" "$4" || rc=1
 	[ $rc = 0 ] && start_reader "$TMP/two" -l 4 -u ' stage=(bh|workqueue) ' || rc=1
 	[ $rc = 0 ] && taskset -c 0 "$IO" reg "$a" 0x60 0x10000 "$b" 0x60 0x10000 || rc=1
 	[ $rc = 0 ] && wait_reader || rc=1
-	kill $load
-	wait $load 2>/dev/null
-	echo "$affa" >/proc/irq/$ia/smp_affinity_list
-	echo "$affb" >/proc/irq/$ib/smp_affinity_list
+	release_irqs
 	[ $rc = 0 ] || { kill $READER 2>/dev/null; return 1; }
 	# For each stage: a run (one t_ns) with a line for each device, each
 	# naming a top half of its own device.
