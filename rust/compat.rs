@@ -5,16 +5,22 @@
 //!
 //! | here           | waits for                                                     |
 //! |----------------|---------------------------------------------------------------|
-//! | [`miscdevice`] | `kernel::miscdevice` with `read`/`write` on user slices and `poll` (7.3: `read_iter`/`write_iter`, no `poll`) |
+//! | [`miscdevice`] | `kernel::miscdevice` with `read`/`write` on user slices and `poll` (7.3: `read_iter`/`write_iter`, no `poll`); `RegistrationData` as Schrefl's posted series names it |
 //! | [`poll`]       | a condition-based `kernel::sync::poll::PollCondVar` wait (7.3's waits need a lock guard) |
-//! | [`workqueue`]  | `kernel::workqueue` with `cancel_work_sync()`                 |
-//! | [`irq_work`]   | a `kernel::irq_work` (none upstream)                          |
+//! | [`workqueue`]  | `kernel::workqueue` with `cancel_work_sync()` (Krummrich's posted `ScopedWork`) |
+//! | [`irq_work`]   | a `kernel::irq_work` (none upstream, none posted)             |
 //! | [`irq`]        | a safe `kernel::irq::ThreadedRegistration::new()` for `'static` handlers, owning its PCI vectors |
-//! | [`pci`]        | `kernel::pci` with `pci_disable_device()`, the domain, any vendor's ID entry, and probe data |
-//! | [`debugfs`]    | `kernel::debugfs` with an owner in its `file_operations` (7.3's have none: an open file does not pin the module, and closing it after `rmmod` reads freed `file_operations`) |
+//! | [`pci`]        | `kernel::pci` with `domain_nr()` and `enable_device()` -> `DeviceEnableGuard` (seen in a post-7.3 tree), `pci_intx()`, any vendor's ID entry, and probe data |
+//! | [`debugfs`]    | `kernel::debugfs` with an owner in its `file_operations` (7.3's have none: an open file does not pin the module, and closing it after `rmmod` reads freed `file_operations`); its trait is named as 7.3's `Writer` |
 //! | [`clock`]      | a public `Instant::as_nanos()`, `sched_clock()`, `jiffies`    |
 //! | [`cpu`]        | context predicates, `current`'s name and switches, stacks     |
-//! | [`params`]     | `module!` parameters in sysfs, and string ones                |
+//! | [`params`]     | `module!` parameters in sysfs, and string ones (Wood's posted `StringParam`) |
+//!
+//! Taken from 7.3 instead of kept here: `this_module()` for the owner of
+//! `file_operations`, `LockClassKey::as_ptr()`, `container_of!` (where a
+//! field is named: the work items' offsets are upstream's `HasWork` way),
+//! `workqueue::system_bh()`, `fs::File`/`LocalFile` and their `flags()`,
+//! `cpu::CpuId::current()`.
 //!
 //! Gone to upstream with the move to 7.3: `spinlock_irq` (`kernel::sync::SpinLockIrq`),
 //! `hrtimer` (`kernel::time::hrtimer`), `delay` (`kernel::time::delay::fsleep`), and
@@ -32,31 +38,13 @@ pub(crate) mod pci;
 pub(crate) mod poll;
 pub(crate) mod workqueue;
 
-use core::pin::Pin;
-use kernel::{sync::LockClassKey, types::Opaque};
-
-// Only the address is used: the layout of `struct module` does not matter.
-#[allow(improper_ctypes)]
-extern "C" {
-    /// This module's `struct module`, emitted by modpost into `irqctx.mod.c`.
-    static __this_module: Opaque<crate::bindings::module>;
-}
-
-/// `THIS_MODULE`, as a constant for the `owner` of constant
-/// `file_operations`: a file whose operations name an owner pins that module
-/// while it is open, so `rmmod` fails with "in use" instead of freeing code
-/// that the file's `release()` would still run.
+/// `THIS_MODULE`, as a constant for the `owner` of
+/// constant `file_operations`: a file whose operations name an owner pins
+/// that module while it is open, so `rmmod` fails with "in use" instead of
+/// freeing code that the file's `release()` would still run. 7.3's
+/// `this_module()`, as its `miscdevice` sets `owner`.
 pub(crate) const THIS_MODULE: *mut crate::bindings::module =
-    core::ptr::addr_of!(__this_module).cast_mut().cast();
-
-/// The C `struct lock_class_key` of `key` (kept as the one place irqctx
-/// takes it; in 7.3 `static_lock_class!()` yields a pinned static key and
-/// `LockClassKey::as_ptr()` is public).
-pub(crate) fn lock_class_key_ptr(
-    key: Pin<&'static LockClassKey>,
-) -> *mut crate::bindings::lock_class_key {
-    key.get_ref().as_ptr()
-}
+    kernel::module::this_module::<crate::LocalModule>().as_ptr();
 
 /// C's `container_of()`: the `T` whose field at byte `offset` is at `field`.
 ///

@@ -20,7 +20,7 @@
 //! histograms (`rust/latency.rs`), summarised and bucket by bucket.
 
 use crate::command::Control;
-use crate::compat::debugfs::Show;
+use crate::compat::debugfs::Writer;
 use crate::ctx::Task;
 use crate::event::{Source, Stage};
 use crate::{histogram, misuse};
@@ -49,8 +49,8 @@ impl Write for Text<'_> {
 /// The id of the `stats` file.
 pub(crate) const STATS: u64 = 0;
 
-impl Show<STATS> for Control {
-    fn show(&self, out: &mut KVec<u8>, task: &mut Task) -> Result {
+impl Writer<STATS> for Control {
+    fn write(&self, out: &mut KVec<u8>, task: &mut Task) -> Result {
         // Copy under the lock, format after: the lock disables interrupts.
         let dev = &self.dev;
         let (top, delay, irq_none, readers, sleeps, rechecks, lost) = {
@@ -108,8 +108,8 @@ impl Show<STATS> for Control {
 /// The id of the `misuse` debugfs file.
 pub(crate) const MISUSE: u64 = 1;
 
-impl Show<MISUSE> for Control {
-    fn show(&self, out: &mut KVec<u8>, task: &mut Task) -> Result {
+impl Writer<MISUSE> for Control {
+    fn write(&self, out: &mut KVec<u8>, task: &mut Task) -> Result {
         let mut w = Text::new(out, task);
         let mut fmt = || -> core::fmt::Result {
             writeln!(
@@ -140,8 +140,8 @@ pub(crate) const LATENCY: u64 = 2;
 /// The id of the `latency_buckets` file.
 pub(crate) const LATENCY_BUCKETS: u64 = 3;
 
-impl Show<LATENCY> for Control {
-    fn show(&self, out: &mut KVec<u8>, task: &mut Task) -> Result {
+impl Writer<LATENCY> for Control {
+    fn write(&self, out: &mut KVec<u8>, task: &mut Task) -> Result {
         let mut w = Text::new(out, task);
         for (metric, src, stage, h) in self.dev.latency.rows() {
             writeln!(
@@ -158,8 +158,8 @@ impl Show<LATENCY> for Control {
     }
 }
 
-impl Show<LATENCY_BUCKETS> for Control {
-    fn show(&self, out: &mut KVec<u8>, task: &mut Task) -> Result {
+impl Writer<LATENCY_BUCKETS> for Control {
+    fn write(&self, out: &mut KVec<u8>, task: &mut Task) -> Result {
         let mut w = Text::new(out, task);
         for (metric, src, stage, h) in self.dev.latency.rows() {
             for (i, count) in h.counts().enumerate().filter(|(_, c)| *c > 0) {

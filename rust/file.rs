@@ -18,7 +18,7 @@
 
 use crate::command::{self, Control, MAX_WRITE};
 use crate::compat::{
-    miscdevice::{File, MiscDevice},
+    miscdevice::{is_nonblocking, MiscDevice},
     poll::PollTable,
 };
 use crate::ctx::{Task, UserSliceReader, UserSliceWriter};
@@ -26,6 +26,7 @@ use crate::event::{Line, Record};
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::{
     error::code::{EAGAIN, EINVAL, ERESTARTSYS},
+    fs::{File, LocalFile},
     prelude::*,
     sync::Arc,
 };
@@ -151,7 +152,7 @@ impl MiscDevice for IrqCtxFile {
 
     fn read(
         reader: &Reader,
-        file: &File,
+        file: &LocalFile,
         mut buf: UserSliceWriter,
         task: &mut Task,
     ) -> Result<usize> {
@@ -168,7 +169,7 @@ impl MiscDevice for IrqCtxFile {
         }
         loop {
             if !reader.has_data(task) {
-                if file.is_nonblocking() {
+                if is_nonblocking(file) {
                     return Err(EAGAIN);
                 }
                 let woke = dev
@@ -194,7 +195,7 @@ impl MiscDevice for IrqCtxFile {
 
     fn write(
         reader: &Reader,
-        _file: &File,
+        _file: &LocalFile,
         mut buf: UserSliceReader,
         task: &mut Task,
     ) -> Result<usize> {
@@ -233,14 +234,14 @@ impl MiscDevice for IrqCtxFile {
     fn poll<'a>(
         reader: &'a Reader,
         _file: &File,
-        table: &mut PollTable<'a>,
+        table: PollTable<'a>,
         task: &mut Task,
-    ) -> u32 {
+    ) -> Result<u32> {
         table.register_wait(&reader.ctl.dev.readers);
-        if reader.has_data(task) {
+        Ok(if reader.has_data(task) {
             crate::bindings::POLLIN | crate::bindings::POLLRDNORM
         } else {
             0
-        }
+        })
     }
 }

@@ -25,7 +25,6 @@
 #include "helpers.h"
 #include "irq_stack.h"
 
-struct module *irqctx_this_module(void) { return THIS_MODULE; }
 
 void irqctx_snapshot(struct irqctx_snapshot *s)
 {
@@ -50,8 +49,6 @@ void irqctx_snapshot(struct irqctx_snapshot *s)
 	memcpy(s->comm, current->comm, TASK_COMM_LEN);
 }
 
-unsigned int irqctx_raw_smp_processor_id(void) { return raw_smp_processor_id(); }
-
 /* A task_struct field the kernel crate has no accessor for. */
 unsigned long irqctx_current_nvcsw(void) { return current->nvcsw; }
 
@@ -60,9 +57,9 @@ void irqctx_init_irq_work(struct irq_work *work, void (*func)(struct irq_work *)
 	init_irq_work(work, func);
 }
 
-u64 irqctx_pci_location(const struct pci_dev *pdev)
+int irqctx_pci_domain_nr(const struct pci_dev *pdev)
 {
-	return (u64)pci_domain_nr(pdev->bus) << 16 | pdev->bus->number << 8 | pdev->devfn;
+	return pci_domain_nr(pdev->bus);
 }
 
 unsigned long irqctx_local_irq_save(void)

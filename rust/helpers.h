@@ -14,7 +14,6 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
-struct module *irqctx_this_module(void);
 
 /*
  * Where the caller runs, read at once: every stage of every event captures
@@ -34,7 +33,6 @@ struct irqctx_snapshot {
 	char comm[TASK_COMM_LEN];	/* current->comm */
 };
 void irqctx_snapshot(struct irqctx_snapshot *s);
-unsigned int irqctx_raw_smp_processor_id(void);
 unsigned long irqctx_current_nvcsw(void);
 
 /* Stacks: the stack pointer, the task's stack, this CPU's interrupt stack. */
@@ -43,7 +41,7 @@ struct irq_work;
 struct pci_dev;
 void irqctx_init_irq_work(struct irq_work *work, void (*func)(struct irq_work *));
 /* Domain, bus and devfn, as (domain << 16 | bus << 8 | devfn). */
-u64 irqctx_pci_location(const struct pci_dev *pdev);
+int irqctx_pci_domain_nr(const struct pci_dev *pdev);
 
 unsigned long irqctx_local_irq_save(void);
 void irqctx_local_irq_restore(unsigned long flags);

@@ -69,7 +69,7 @@ struct IrqCtxModule {
 
 /// The `edu_irq` module parameter.
 fn param_edu_irq() -> Result<IrqMode> {
-    IrqMode::from_param(params::edu_irq().to_bytes())
+    IrqMode::from_param(params::edu_irq().map_or(&b""[..], CStr::to_bytes))
         .inspect_err(|_| pr_err!("edu_irq must be msi or intx\n"))
 }
 
@@ -99,10 +99,10 @@ impl TaskModule for IrqCtxModule {
         )?;
 
         let dir = Dir::new(c_str!("irqctx"), ctl.clone(), task);
-        dir.create_file::<{ debugfs::STATS }>(c_str!("stats"), task);
-        dir.create_file::<{ debugfs::MISUSE }>(c_str!("misuse"), task);
-        dir.create_file::<{ debugfs::LATENCY }>(c_str!("latency"), task);
-        dir.create_file::<{ debugfs::LATENCY_BUCKETS }>(c_str!("latency_buckets"), task);
+        dir.read_only_file::<{ debugfs::STATS }>(c_str!("stats"), task);
+        dir.read_only_file::<{ debugfs::MISUSE }>(c_str!("misuse"), task);
+        dir.read_only_file::<{ debugfs::LATENCY }>(c_str!("latency"), task);
+        dir.read_only_file::<{ debugfs::LATENCY_BUCKETS }>(c_str!("latency_buckets"), task);
         let edu_driver = KBox::pin_init(
             EduRegistration::new(dev.clone(), edu.clone(), edu_irq, module, task),
             gfp,

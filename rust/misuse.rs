@@ -439,8 +439,7 @@ impl MisuseState {
             return None;
         }
         let _guard = self.seed_lock.lock(task);
-        // SAFETY: Reads the CPU number, for the log line.
-        let cpu = unsafe { bindings::irqctx_raw_smp_processor_id() };
+        let cpu = kernel::cpu::CpuId::current().as_u32();
         pr_warn!("spin_lock_sleep: holding the device spinlock on CPU#{cpu}, sleeping 1 s\n");
         // SAFETY: Not memory-unsafe, but the bug this case demonstrates:
         // schedule() with a spinlock held (the task token is lent to the

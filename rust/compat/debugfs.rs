@@ -3,7 +3,7 @@
 //! Read-only debugfs files whose text is a snapshot taken at `open()`.
 //!
 //! A [`Dir`] owns an `Arc<T>`; each file created in it shows `T` through a
-//! [`Show`] implementation chosen by `ID`. The text is generated once per
+//! [`Writer`] implementation chosen by `ID`. The text is generated once per
 //! open, like `single_open()`, so reads in small pieces never mix two states.
 //! The constant `file_operations` name the module as owner: an open file pins
 //! the module, so `rmmod` fails with "in use" until it is closed. Dropping the
@@ -17,10 +17,13 @@ use crate::ctx::Task;
 use core::marker::PhantomData;
 use kernel::{prelude::*, sync::Arc, types::ForeignOwnable};
 
-/// Generates the text of file number `ID` of a [`Dir`].
-pub(crate) trait Show<const ID: u64>: Send + Sync + 'static {
+/// Generates the text of file number `ID` of a [`Dir`]: 7.3's
+/// `kernel::debugfs::Writer`, but into a buffer, with the task token (the
+/// text is made under the module's mutexes), and one per file `ID` of a
+/// type.
+pub(crate) trait Writer<const ID: u64>: Send + Sync + 'static {
     /// Appends the file's contents to `out`, in the task that opens it.
-    fn show(&self, out: &mut KVec<u8>, task: &mut Task) -> Result;
+    fn write(&self, out: &mut KVec<u8>, task: &mut Task) -> Result;
 }
 
 /// A debugfs directory owning the data its files show.
@@ -41,7 +44,7 @@ unsafe impl<T: Send + Sync> Sync for Dir<T> {}
 
 struct Fops<T, const ID: u64>(PhantomData<T>);
 
-impl<T: Show<ID>, const ID: u64> Fops<T, ID> {
+impl<T: Writer<ID>, const ID: u64> Fops<T, ID> {
     const FOPS: bindings::file_operations = bindings::file_operations {
         owner: crate::compat::THIS_MODULE,
         open: Some(Self::open),
@@ -57,7 +60,7 @@ impl<T: Show<ID>, const ID: u64> Fops<T, ID> {
     /// # Safety
     ///
     /// Called by the debugfs proxy with a file of a [`Dir<T>`], whose
-    /// `i_private` is set by [`Dir::create_file`].
+    /// `i_private` is set by [`Dir::read_only_file`].
     unsafe extern "C" fn open(inode: *mut bindings::inode, file: *mut bindings::file) -> i32 {
         // SAFETY: `i_private` is a `&T` kept alive by the `Dir` until
         // `debugfs_remove()`, which waits for this call (the proxy holds the
@@ -66,7 +69,7 @@ impl<T: Show<ID>, const ID: u64> Fops<T, ID> {
         // SAFETY: File operations run in the calling task.
         let mut task = unsafe { Task::assume() };
         let mut text = KVec::new();
-        if let Err(e) = data.show(&mut text, &mut task) {
+        if let Err(e) = data.write(&mut text, &mut task) {
             return e.to_errno();
         }
         match KBox::new(text, task.gfp_kernel()) {
@@ -130,11 +133,11 @@ impl<T: Send + Sync + 'static> Dir<T> {
         Self { dentry, data }
     }
 
-    /// Creates a root-only file `name` showing the data through `Show<ID>`.
+    /// Creates a root-only file `name` showing the data through `Writer<ID>`.
     /// Task context.
-    pub(crate) fn create_file<const ID: u64>(&self, name: &'static CStr, _task: &Task)
+    pub(crate) fn read_only_file<const ID: u64>(&self, name: &'static CStr, _task: &Task)
     where
-        T: Show<ID>,
+        T: Writer<ID>,
     {
         let private = core::ptr::from_ref::<T>(&self.data).cast_mut().cast();
         // SAFETY: `dentry` is ours (or an error pointer, which debugfs

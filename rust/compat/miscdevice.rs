@@ -18,42 +18,18 @@
 use crate::bindings;
 use crate::compat::poll::PollTable;
 use crate::ctx::{Task, UserSliceReader, UserSliceWriter};
-use core::{marker::PhantomData, mem::offset_of};
+use core::marker::PhantomData;
 use kernel::{
     error::{to_result, VTABLE_DEFAULT_ERROR},
+    fs::{File, LocalFile},
     prelude::*,
     types::{ForeignOwnable, Opaque},
     uaccess::UserPtr,
 };
 
-/// An open file, as passed to the file operations.
-///
-/// # Invariants
-///
-/// Wraps a `struct file` that is valid for the lifetime of the reference.
-#[repr(transparent)]
-pub(crate) struct File(Opaque<bindings::file>);
-
-impl File {
-    /// # Safety
-    ///
-    /// `ptr` must point to a `struct file` valid for `'a`.
-    unsafe fn from_raw<'a>(ptr: *mut bindings::file) -> &'a File {
-        // SAFETY: `File` is a transparent wrapper, `ptr` valid for `'a`.
-        unsafe { &*ptr.cast::<File>() }
-    }
-
-    /// The `O_*` flags of this open instance.
-    pub(crate) fn flags(&self) -> u32 {
-        // SAFETY: The file is valid (type invariant); `f_flags` is read
-        // locklessly by the VFS too.
-        unsafe { core::ptr::addr_of!((*self.0.get()).f_flags).read_volatile() }
-    }
-
-    /// Whether the file was opened (or `fcntl`ed) with `O_NONBLOCK`.
-    pub(crate) fn is_nonblocking(&self) -> bool {
-        self.flags() & bindings::O_NONBLOCK != 0
-    }
+/// Whether `file` was opened (or `fcntl`ed) with `O_NONBLOCK`.
+pub(crate) fn is_nonblocking(file: &LocalFile) -> bool {
+    file.flags() & bindings::O_NONBLOCK != 0
 }
 
 /// Options for [`MiscDeviceRegistration::register`].
@@ -84,7 +60,7 @@ pub(crate) trait MiscDevice: Sized {
     /// `read()`: copy into `buf`, return the number of bytes written.
     fn read(
         _device: <Self::Ptr as ForeignOwnable>::Borrowed<'_>,
-        _file: &File,
+        _file: &LocalFile,
         _buf: UserSliceWriter,
         _task: &mut Task,
     ) -> Result<usize> {
@@ -94,22 +70,23 @@ pub(crate) trait MiscDevice: Sized {
     /// `write()`: consume from `buf`, return the number of bytes used.
     fn write(
         _device: <Self::Ptr as ForeignOwnable>::Borrowed<'_>,
-        _file: &File,
+        _file: &LocalFile,
         _buf: UserSliceReader,
         _task: &mut Task,
     ) -> Result<usize> {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// `poll()`: register with the wait queues and return the ready mask.
-    /// The table takes only queues that live as long as the open file's
-    /// data (`'a`: reached through `device`).
+    /// `poll()`: register with the wait queues and return the ready mask
+    /// (an error becomes `POLLERR`), in the shape of 7.3's binder. The table
+    /// takes only queues that live as long as the open file's data (`'a`:
+    /// reached through `device`).
     fn poll<'a>(
         _device: <Self::Ptr as ForeignOwnable>::Borrowed<'a>,
         _file: &File,
-        _table: &mut PollTable<'a>,
+        _table: PollTable<'a>,
         _task: &mut Task,
-    ) -> u32 {
+    ) -> Result<u32> {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 }
@@ -204,17 +181,19 @@ impl<T: MiscDevice> MiscDeviceVTable<T> {
         // is the `inner` field of a registration; `misc_open()` holds
         // `misc_mtx`, which `misc_deregister()` takes, so it is live.
         let reg = unsafe {
-            &*crate::compat::container_of::<MiscDeviceRegistration<T>, _>(
-                (*file).private_data,
-                offset_of!(MiscDeviceRegistration<T>, inner),
+            &*kernel::container_of!(
+                (*file).private_data.cast::<Opaque<bindings::miscdevice>>(),
+                MiscDeviceRegistration<T>,
+                inner
             )
         };
         // SAFETY: A stream device: `f_pos` is meaningless, so no pread/lseek.
         unsafe { bindings::stream_open(inode, file) };
         // SAFETY: File operations run in the calling task.
         let mut task = unsafe { Task::assume() };
-        // SAFETY: `file` is valid for the duration of this call.
-        match T::open(&reg.data, unsafe { File::from_raw(file) }, &mut task) {
+        // SAFETY: The file is valid for the duration of this call, and no
+        // `fdget_pos()` region is active on it.
+        match T::open(&reg.data, unsafe { File::from_raw_file(file) }, &mut task) {
             Ok(ptr) => {
                 // SAFETY: `file` is valid; `private_data` is ours from now on.
                 unsafe { (*file).private_data = ptr.into_foreign() };
@@ -236,8 +215,9 @@ impl<T: MiscDevice> MiscDeviceVTable<T> {
         // SAFETY: The last `fput()` runs `release` in a task (`task_work` or
         // the `__fput` work item).
         let mut task = unsafe { Task::assume() };
-        // SAFETY: `file` is valid for the duration of this call.
-        T::release(ptr, unsafe { File::from_raw(file) }, &mut task);
+        // SAFETY: The file is valid for the duration of this call, and no
+        // `fdget_pos()` region is active on it (as 7.3's `miscdevice`).
+        T::release(ptr, unsafe { File::from_raw_file(file) }, &mut task);
         0
     }
 
@@ -260,8 +240,11 @@ impl<T: MiscDevice> MiscDeviceVTable<T> {
         let writer = task
             .user_slice(UserPtr::from_addr(buf as usize), count)
             .writer();
-        // SAFETY: `file` is valid for the duration of this call.
-        match T::read(device, unsafe { File::from_raw(file) }, writer, &mut task) {
+        // SAFETY: The file is valid for the duration of this call; `read()`
+        // runs inside the caller's `fdget_pos()`, which on a stream file
+        // takes no `f_pos_lock`: a `LocalFile` (this thread only).
+        let file = unsafe { LocalFile::from_raw_file(file) };
+        match T::read(device, file, writer, &mut task) {
             Ok(n) => n as isize,
             Err(e) => e.to_errno() as isize,
         }
@@ -286,8 +269,11 @@ impl<T: MiscDevice> MiscDeviceVTable<T> {
         let reader = task
             .user_slice(UserPtr::from_addr(buf as usize), count)
             .reader();
-        // SAFETY: `file` is valid for the duration of this call.
-        match T::write(device, unsafe { File::from_raw(file) }, reader, &mut task) {
+        // SAFETY: The file is valid for the duration of this call; `write()`
+        // runs inside the caller's `fdget_pos()`, which on a stream file
+        // takes no `f_pos_lock`: a `LocalFile` (this thread only).
+        let file = unsafe { LocalFile::from_raw_file(file) };
+        match T::write(device, file, reader, &mut task) {
             Ok(n) => n as isize,
             Err(e) => e.to_errno() as isize,
         }
@@ -308,12 +294,13 @@ impl<T: MiscDevice> MiscDeviceVTable<T> {
         // SAFETY: These are the arguments of this `poll` call; the table's
         // lifetime is the borrow of `private_data`, which lives until
         // `release`.
-        let mut table = unsafe { PollTable::from_raw(file, table) };
+        let table = unsafe { PollTable::from_raw(file, table) };
         // SAFETY: File operations run in the calling task.
         let mut task = unsafe { Task::assume() };
-        // SAFETY: `file` is valid for the duration of this call.
-        let file = unsafe { File::from_raw(file) };
-        T::poll(device, file, &mut table, &mut task)
+        // SAFETY: The file is valid for the duration of this call, and no
+        // `fdget_pos()` region is active on it (`poll()` uses `fdget()`).
+        let file = unsafe { File::from_raw_file(file) };
+        T::poll(device, file, table, &mut task).unwrap_or(bindings::POLLERR)
     }
 }
 

@@ -5,7 +5,9 @@
 //! 7.3's `module!` declares integer and boolean parameters, but not in
 //! sysfs (their permissions are 0: the tests and users read
 //! `/sys/module/irqctx/parameters/allow_misuse`), and no string ones
-//! (`edu_irq=msi|intx`). Waits for both.
+//! (`edu_irq=msi|intx`). Waits for both: the second is posted (Matthew
+//! Wood, "rust: module parameter extensions", `StringParam`), and
+//! [`edu_irq`] reads as its accessor does.
 
 use crate::bindings;
 use kernel::prelude::*;
@@ -17,12 +19,15 @@ pub(crate) fn period_us() -> u64 {
     unsafe { core::ptr::addr_of!(bindings::irqctx_param_period_us).read() as u64 }
 }
 
-/// `edu_irq`: how the edu device interrupts, as given.
-pub(crate) fn edu_irq() -> &'static CStr {
-    // SAFETY: Written before `init`, read-only (0444) afterwards; a charp
-    // parameter is a valid NUL-terminated string that lives as long as the
-    // module.
-    unsafe { CStr::from_char_ptr(core::ptr::addr_of!(bindings::irqctx_param_edu_irq).read()) }
+/// `edu_irq`: how the edu device interrupts, as given (`None` if unset),
+/// as `StringParam::as_cstr()` of the posted `module!` string parameters
+/// gives it.
+pub(crate) fn edu_irq() -> Option<&'static CStr> {
+    // SAFETY: Written before `init`, read-only (0444) afterwards.
+    let ptr = unsafe { core::ptr::addr_of!(bindings::irqctx_param_edu_irq).read() };
+    // SAFETY: A charp parameter is NULL or a valid NUL-terminated string
+    // that lives as long as the module.
+    (!ptr.is_null()).then(|| unsafe { CStr::from_char_ptr(ptr) })
 }
 
 /// `allow_misuse`: whether the misuse cases may be triggered.

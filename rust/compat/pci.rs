@@ -4,14 +4,16 @@
 //!
 //! The driver itself is upstream's: `pci::Driver`, with `Bar` and `Devres`
 //! for the registers and `IrqVectorRegistration` for the interrupt vectors.
-//! Three things are missing there, and are here:
+//! What is missing there is here, named as upstream's posted changes name
+//! it where there are any (a `domain_nr()` accessor, an `enable_device()`
+//! returning a `DeviceEnableGuard`, seen in a post-7.3 tree and its EDU
+//! sample, not yet merged):
 //!
-//! * [`location`]: the domain, bus and devfn a record names (upstream's
-//!   `Device` has `dev_id()`, bus and devfn, but no domain);
-//! * [`Enabled`]: `pci_enable_device_mem()` undone by `pci_disable_device()`
-//!   on drop, and the INTx Disable bit (`pci_intx()`); upstream's
-//!   `enable_device_mem()` is never undone, so every bind would leave the
-//!   enable count one higher;
+//! * [`DeviceExt::domain_nr`]: the domain a record names (7.3's `Device`
+//!   has `dev_id()`, bus and devfn, but no domain);
+//! * [`CoreDeviceExt::enable_device`]: `pci_enable_device()` undone by
+//!   `pci_disable_device()` when its [`DeviceEnableGuard`] drops, and the
+//!   INTx Disable bit (`pci_intx()`, nothing upstream);
 //! * [`probe_context!`]: a value of the module's own that every `probe`
 //!   reads. Upstream's `probe` gets the device and its ID table entry, which
 //!   is `'static`; irqctx's devices record into the module's event ring,
@@ -50,16 +52,51 @@ fn raw<Ctx: DeviceContext>(pdev: &pci::Device<Ctx>) -> *mut bindings::pci_dev {
     core::ptr::from_ref(pdev).cast_mut().cast()
 }
 
-/// Where `pdev` sits: its domain, bus and devfn (what `pci_name()` prints
-/// as `0000:00:02.0`).
-pub(crate) fn location<Ctx: DeviceContext>(pdev: &pci::Device<Ctx>) -> PciAddr {
-    // SAFETY: `pdev` is a valid `struct pci_dev` (the reference's
-    // invariant), and so is its bus, which it holds.
-    let packed = unsafe { bindings::irqctx_pci_location(raw(pdev)) };
-    PciAddr {
-        domain: (packed >> 16) as u32,
-        bus: (packed >> 8) as u8,
-        devfn: packed as u8,
+/// What 7.3's `pci::Device` lacks (in every context: they deref to it),
+/// named as upstream's posted changes name it.
+pub(crate) trait DeviceExt {
+    /// The PCI domain (segment) number, as C's `pci_domain_nr()`.
+    fn domain_nr(&self) -> u32;
+
+    /// Where the device sits: its domain, bus and devfn (what `pci_name()`
+    /// prints as `0000:00:02.0`), from [`Self::domain_nr`] and 7.3's
+    /// `dev_id()`.
+    fn location(&self) -> PciAddr;
+}
+
+impl DeviceExt for pci::Device {
+    fn domain_nr(&self) -> u32 {
+        // SAFETY: `self` is a valid `struct pci_dev` (the reference's
+        // invariant), and so is its bus, which it holds.
+        (unsafe { bindings::irqctx_pci_domain_nr(raw(self)) }) as u32
+    }
+
+    fn location(&self) -> PciAddr {
+        let id = self.dev_id();
+        PciAddr {
+            domain: self.domain_nr(),
+            bus: (id >> 8) as u8,
+            devfn: id as u8,
+        }
+    }
+}
+
+/// What 7.3's `pci::Device<Core>` lacks, named as upstream's posted changes
+/// name it.
+pub(crate) trait CoreDeviceExt {
+    /// Enables the device (`pci_enable_device()`, which may sleep: waking a
+    /// device from D3 waits for it), until the guard is dropped. 7.3's
+    /// `enable_device_mem()` is never undone, so every bind would leave the
+    /// enable count one higher.
+    fn enable_device(&self, task: &Task) -> Result<DeviceEnableGuard<'_>>;
+}
+
+impl CoreDeviceExt for pci::Device<Core<'_>> {
+    fn enable_device(&self, _task: &Task) -> Result<DeviceEnableGuard<'_>> {
+        // SAFETY: `self` is a valid, bound `struct pci_dev`, in its probe.
+        kernel::error::to_result(unsafe { bindings::pci_enable_device(raw(self)) })?;
+        // INVARIANT: Enabled just now.
+        Ok(DeviceEnableGuard { pdev: self })
     }
 }
 
@@ -125,24 +162,17 @@ impl<D: TaskDriver> pci::Driver for TaskAdapter<D> {
     }
 }
 
-/// A bound device with its memory space enabled; disabled on drop.
+/// A bound device enabled by [`CoreDeviceExt::enable_device`]; disabled
+/// on drop.
 ///
 /// # Invariants
 ///
-/// `pdev` was enabled by `pci_enable_device_mem()`, once for this value.
-pub(crate) struct Enabled<'a> {
+/// `pdev` was enabled by `pci_enable_device()`, once for this value.
+pub(crate) struct DeviceEnableGuard<'a> {
     pdev: &'a pci::Device<Bound>,
 }
 
-impl<'a> Enabled<'a> {
-    /// Enables `pdev`'s memory space (`pci_enable_device_mem()`, which may
-    /// sleep: waking a device from D3 waits for it).
-    pub(crate) fn new(pdev: &'a pci::Device<Core<'_>>, _task: &Task) -> Result<Self> {
-        pdev.enable_device_mem()?;
-        // INVARIANT: Enabled just now.
-        Ok(Self { pdev })
-    }
-
+impl DeviceEnableGuard<'_> {
     /// Lets the device assert its legacy INTx line, or not: the INTx
     /// Disable bit of its command register (`pci_intx()`). Not undone on
     /// drop.
@@ -152,7 +182,7 @@ impl<'a> Enabled<'a> {
     }
 }
 
-impl Drop for Enabled<'_> {
+impl Drop for DeviceEnableGuard<'_> {
     fn drop(&mut self) {
         // SAFETY: Enabled once for this value (type invariant), still
         // bound. Disabling also clears bus mastering.

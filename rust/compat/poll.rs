@@ -64,7 +64,7 @@ impl PollCondVar {
             wait_queue_head <- Opaque::ffi_init(|slot| {
                 // SAFETY: `slot` is valid for writes and pinned; `name` and
                 // `key` are static.
-                unsafe { bindings::__init_waitqueue_head(slot, name.as_char_ptr(), crate::compat::lock_class_key_ptr(key)) }
+                unsafe { bindings::__init_waitqueue_head(slot, name.as_char_ptr(), key.as_ptr()) }
             }),
         })
     }
@@ -235,7 +235,9 @@ impl PinnedDrop for PollCondVar {
 pub(crate) struct PollTable<'a> {
     file: *mut bindings::file,
     table: *mut bindings::poll_table_struct,
-    _p: core::marker::PhantomData<&'a ()>,
+    /// Invariant in `'a`: a covariant table could be shortened to a
+    /// caller's local lifetime and take a queue that dies first.
+    _p: core::marker::PhantomData<fn(&'a ()) -> &'a ()>,
 }
 
 impl<'a> PollTable<'a> {
@@ -261,7 +263,11 @@ impl<'a> PollTable<'a> {
     /// Registers the file with `cv`, so that [`PollCondVar::notify_all`]
     /// re-polls it. `cv` lives as long as the file's data (`'a`); dropping it
     /// detaches whoever is still registered.
-    pub(crate) fn register_wait(&mut self, cv: &'a PollCondVar) {
+    ///
+    /// 7.3's `register_wait(&self, file, cv)` takes the file too; here it
+    /// is the polled one, kept in the table: `select()` pins the file it is
+    /// given, and only the polled file's data is known to outlive `cv`.
+    pub(crate) fn register_wait(&self, cv: &'a PollCondVar) {
         // SAFETY: `file` and `table` are valid (type invariant). `cv`
         // outlives the file's data, and so every `select()`/`poll()` entry,
         // which holds the file; epoll's are detached by `cv`'s drop (see

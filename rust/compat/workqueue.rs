@@ -46,14 +46,14 @@ pub(crate) fn system_percpu() -> WorkQueue<Task> {
 }
 
 /// The system BH workqueue (`system_bh_wq`, `WQ_BH`): its work items run in
-/// softirq context. 7.3's `kernel::workqueue::system_bh()` gives the same
-/// queue untyped; this one says so in its type ([`SoftIrq`]), which picks
-/// the items' context token.
+/// softirq context. 7.3's `kernel::workqueue::system_bh()`, typed: the type
+/// ([`SoftIrq`]) picks the items' context token.
 pub(crate) fn system_bh() -> WorkQueue<SoftIrq> {
     // INVARIANT: Created at boot, never destroyed; `WQ_BH` items run in the
-    // softirq.
-    // SAFETY: Reads a pointer set once at boot.
-    let queue = unsafe { bindings::system_bh_wq };
+    // softirq. `Queue` is `#[repr(transparent)]` over the C structure.
+    let queue = core::ptr::from_ref(kernel::workqueue::system_bh())
+        .cast_mut()
+        .cast();
     WorkQueue {
         queue,
         _ctx: PhantomData,
@@ -183,7 +183,7 @@ impl<T: HasWork<ID> + WorkCallback<ID> + Send + Sync, const ID: u64> Work<T, ID>
                         Some(Self::trampoline),
                         false,
                         name.as_char_ptr(),
-                        crate::compat::lock_class_key_ptr(key),
+                        key.as_ptr(),
                     )
                 }
             }),

@@ -27,7 +27,10 @@ use crate::command_lock::{new_command_lock, CommandLock};
 use crate::compat::clock;
 use crate::compat::{
     irq::{IrqHandler, ThreadedIrq},
-    pci::{device_id, location, probe_context, Enabled, PciAddr, TaskAdapter, TaskDriver},
+    pci::{
+        device_id, probe_context, CoreDeviceExt, DeviceEnableGuard, DeviceExt, PciAddr,
+        TaskAdapter, TaskDriver,
+    },
     poll::{fatal_signal_pending, new_poll_condvar, PollCondVar},
 };
 use crate::context::Context;
@@ -521,7 +524,7 @@ probe_context! {
 pub(crate) struct EduBinding<'bound> {
     #[pin]
     irq: ThreadedIrq<'bound, EduHandler>,
-    enabled: Enabled<'bound>,
+    enabled: DeviceEnableGuard<'bound>,
     /// Not named `slot`: see [`Edu::slot_index`].
     edu_slot: EduSlot,
 }
@@ -553,7 +556,7 @@ impl TaskDriver for EduDriver {
                 let edu_slot = EduSlot::claim(&devices).inspect_err(|_| {
                     pr_err!("{name}: already {MAX_EDU} edu devices bound\n");
                 })?;
-                let enabled = Enabled::new(pdev, task)?;
+                let enabled = pdev.enable_device(task)?;
                 let bar = pdev
                     .iomap_region_sized::<MMIO_LEN>(0, c"irqctx")
                     .inspect_err(|_| pr_err!("{name}: BAR 0 is not a register window\n"))?;
@@ -586,7 +589,7 @@ impl TaskDriver for EduDriver {
 
                 // Outside `pin_init!`: in 7.3 a field's name is bound to the field
                 // once initialised, so a later `pdev.` would mean a field `pdev`.
-                let addr = location(pdev);
+                let addr = pdev.location();
                 let dev = ARef::from(&**pdev);
                 let irq = vectors.index(0).map(|v| IrqRequest::from(v).irq())?;
                 let bar = bar.into_devres()?;

@@ -15,7 +15,7 @@ struct Looked {
     cv: PollCondVar,
 }
 
-fn poll<'a>(looked_up: Arc<Looked>, table: &mut PollTable<'a>) {
+fn poll<'a>(looked_up: Arc<Looked>, table: PollTable<'a>) {
     // error on the next line
     table.register_wait(&looked_up.cv);
 }
