@@ -109,6 +109,15 @@ impl Task {
 
     /// Disables local interrupts (the hardware flag, on `PREEMPT_RT` too)
     /// until the guard drops.
+    ///
+    /// C's `local_irq_save()`, not 7.3's refcounted
+    /// `local_interrupt_disable()`: that one also raises `preempt_count()`'s
+    /// `HARDIRQ_DISABLE` bits, which would make a sleep here "scheduling
+    /// while atomic" too, and `sleep_irqs_off` shows what interrupts off
+    /// alone does. The two never interleave: the guard and a
+    /// [`SpinLockIrq`]'s both borrow the token
+    /// (`tests/ui/irqs_off_under_spinlock_irq.rs`,
+    /// `tests/ui/spinlock_irq_under_irqs_off.rs`).
     pub(crate) fn irqs_off(&mut self) -> IrqsOff<'_> {
         // SAFETY: Restored by the guard's drop, which only this call makes.
         let flags = unsafe { bindings::irqctx_local_irq_save() };

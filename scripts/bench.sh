@@ -8,9 +8,14 @@
 # TCG only ratios within one boot mean anything). Prints the figures, writes
 # them to out/bench/report.txt and the plot to out/bench/latency.png.
 #
-#   bench.sh [--smoke] [--inject=US,PERIOD_US] [--update-docs] [VARIANT]
+#   bench.sh [--smoke | --steps] [--inject=US,PERIOD_US] [--update-docs] [VARIANT]
 #     --smoke        a short run that only proves every figure comes out
 #                    (CI): a few hundred samples, one round
+#     --steps        P1 step by step instead: one run of cyclictest and one
+#                    of irqctx's reader, traced (timer, scheduler, system
+#                    calls, irqctx's events), and each step of the path from
+#                    the timer's expiry to user space side by side
+#                    (scripts/bench/steps.py; out/bench/steps.txt)
 #     --inject=US,PERIOD_US
 #                    the interrupts-off sections of the stage runs: US
 #                    microseconds (1..10000) every PERIOD_US (default
@@ -27,10 +32,11 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$IRQCTX_TOP"
 
-smoke=0 docs=0 variant=debian inject=200,5000
+smoke=0 steps=0 docs=0 variant=debian inject=200,5000
 for arg in "$@"; do
 	case $arg in
 	--smoke) smoke=1 ;;
+	--steps) steps=1 ;;
 	--inject=*) inject=${arg#--inject=} ;;
 	--update-docs) docs=1 ;;
 	-*) die "unknown option $arg (see the comment at the top of $0)" ;;
@@ -62,7 +68,9 @@ done < <(ldd "$cyclictest" | grep -o '/[^ ]*')
 	[ "${BASH_REMATCH[1]}" -le 10000 ] && [ "${BASH_REMATCH[2]}" -gt "${BASH_REMATCH[1]}" ] ||
 	die "--inject=US,PERIOD_US: US in 1..10000, PERIOD_US larger (got '$inject')"
 settings=(INJECT_US="${BASH_REMATCH[1]}" INJECT_PERIOD_US="${BASH_REMATCH[2]}")
-if [ "$smoke" = 1 ]; then
+if [ "$steps" = 1 ]; then
+	settings+=(STEPS=1 LOOPS=2000)
+elif [ "$smoke" = 1 ]; then
 	settings+=(LOOPS=300 ROUNDS=1 STAGE_LOOPS=100 BURST=100
 		P2_SECONDS=1 P2_ROUNDS=2 P3_SECONDS=1 P3_PERIODS="1000 100" P3_BURSTS=2)
 else
@@ -71,13 +79,23 @@ else
 fi
 printf '%s\n' "${settings[@]}" | sed 's/=\(.* .*\)/="\1"/' >"$out/bench.env"
 
-log "bench: one boot of the $variant kernel ($([ "$smoke" = 1 ] && echo smoke || echo full) run)"
+kind=full
+[ "$smoke" = 1 ] && kind=smoke
+[ "$steps" = 1 ] && kind="P1 steps"
+log "bench: one boot of the $variant kernel ($kind run)"
 SECONDS=0
 scripts/vm.sh -q -K "$variant" -t $((smoke ? 600 : 1800)) -a loglevel=4 -l "$out/console.log" \
 	scripts/bench/guest.sh "$ko:/irqctx/irqctx.ko" "$out/twin/irqctx_twin.ko:/irqctx/irqctx_twin.ko" \
-	"$out/irqctx_lat:/irqctx/irqctx_lat" "$out/bench.env:/irqctx/bench.env" "${files[@]}" |
+	"$out/irqctx_lat:/irqctx/irqctx_lat" "$out/bench.env:/irqctx/bench.env" \
+	scripts/bench/steps.awk:/irqctx/steps.awk "${files[@]}" |
 	grep --line-buffered '^@bench' >&2 || die "bench: the guest failed (console: $out/console.log)"
 log "bench: guest done in ${SECONDS}s"
+
+if [ "$steps" = 1 ]; then
+	python3 scripts/bench/steps.py "$out" "$out/console.log"
+	log "bench: the steps in $out/steps.txt, the traces' lines in $out/guest/"
+	exit 0
+fi
 
 python3 scripts/bench/report.py "$out" "$out/console.log"
 gnuplot -e "dir='$out'" scripts/bench/plot.gp

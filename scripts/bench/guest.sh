@@ -30,6 +30,47 @@ load_stop() {
 	wait "$LOAD1" "$LOAD2" 2>/dev/null
 }
 
+# -- P1 step by step (bench.sh --steps): both tools traced -------------------
+# One run of each on CPU 0, as P1's first half runs them, with the kernel's
+# timer, scheduler and system-call events and irqctx's on (CPU 0 only);
+# steps.awk turns each trace into one line of steps per expiry.
+if [ "${STEPS:-0}" = 1 ]; then
+	T=/sys/kernel/tracing
+	[ -d $T/events ] || mount -t tracefs nodev $T || die "no tracefs"
+	[ -d $T/events/syscalls ] || die "this kernel has no system-call events"
+	echo mono >$T/trace_clock
+	echo 1 >$T/tracing_cpumask
+	echo 16384 >$T/buffer_size_kb
+	for e in timer/hrtimer_expire_entry timer/hrtimer_expire_exit irqctx/irqctx_stage \
+		sched/sched_waking sched/sched_switch syscalls/sys_exit_read \
+		syscalls/sys_exit_clock_nanosleep; do
+		echo 1 >"$T/events/$e/enable" || die "cannot enable $e"
+	done
+	for tool in cyclictest irqctx_lat; do
+		say "P1 steps: $tool, $LOOPS loops, traced"
+		echo >$T/trace
+		echo 1 >$T/tracing_on
+		if [ $tool = cyclictest ]; then
+			/usr/bin/cyclictest -m -p 90 -i 1000 -l "$LOOPS" -a 0 -q >"$OUT/steps-$tool.txt" 2>&1
+		else
+			taskset -c 0 $LAT read -p 90 -n "$LOOPS" -s hrtimer \
+				-c 'bh=none\nperiod_us=1000\nreset_latency\nstart' -C stop >"$OUT/steps-$tool.txt"
+		fi || die "$tool failed: $(cat "$OUT/steps-$tool.txt")"
+		echo 0 >$T/tracing_on
+		grep -q "overrun: [1-9]" $T/per_cpu/cpu0/stats && die "the trace buffer overran"
+		awk -v tool=$tool -f /irqctx/steps.awk $T/trace >"$OUT/steps-$tool.us" ||
+			die "steps.awk failed"
+	done
+	dmesg | grep -E "BUG:|WARNING:|Call Trace" >"$OUT/splats.txt"
+	say "done"
+	for f in "$OUT"/steps-* "$OUT/splats.txt"; do
+		echo "@file $(basename "$f")"
+		cat "$f"
+	done
+	echo "@end"
+	exit 0
+fi
+
 # -- P1: cyclictest and irqctx's hrtimer, same period and priority -----------
 # Rounds alternate the two tools so that drift in the host's load hits both.
 # irqctx runs twice a round, its reader pinned to CPU 0: with the timer on
