@@ -41,7 +41,7 @@ if [ "${STEPS:-0}" = 1 ]; then
 	echo mono >$T/trace_clock
 	echo 1 >$T/tracing_cpumask
 	echo 16384 >$T/buffer_size_kb
-	for e in timer/hrtimer_expire_entry timer/hrtimer_expire_exit irqctx/irqctx_stage \
+	for e in timer/hrtimer_start timer/hrtimer_expire_entry timer/hrtimer_expire_exit irqctx/irqctx_stage \
 		sched/sched_waking sched/sched_switch syscalls/sys_exit_read \
 		syscalls/sys_exit_clock_nanosleep; do
 		echo 1 >"$T/events/$e/enable" || die "cannot enable $e"
@@ -58,6 +58,7 @@ if [ "${STEPS:-0}" = 1 ]; then
 		fi || die "$tool failed: $(cat "$OUT/steps-$tool.txt")"
 		echo 0 >$T/tracing_on
 		grep -q "overrun: [1-9]" $T/per_cpu/cpu0/stats && die "the trace buffer overran"
+		grep -m 20 -B2 -A4 "function=hrtimer_wakeup\|irqctx_stage" $T/trace >"$OUT/steps-$tool.head"
 		awk -v tool=$tool -f /irqctx/steps.awk $T/trace >"$OUT/steps-$tool.us" ||
 			die "steps.awk failed"
 	done

@@ -5,14 +5,17 @@
 # CPU 0 (trace clock mono) and prints, for every timer expiry whose
 # sleeper got back to user space, one line of microseconds:
 #
-#   TOOL handler wake expire_exit switch return total
+#   TOOL timer handler wake expire_exit switch return total
 #
-# measured from hrtimer_expire_entry of the timer that woke it: handler =
+# timer = from the expiry the timer was set for (hrtimer_start's expires)
+# to its hrtimer_expire_entry (that event's now), the rest measured from
+# hrtimer_expire_entry of the timer that woke it: handler =
 # up to irqctx's record (irqctx_stage; for cyclictest, whose timer
 # callback is hrtimer_wakeup() itself, 0), wake = to sched_waking of the
 # sleeper, expire_exit = to hrtimer_expire_exit, switch = to the
 # sched_switch to the sleeper, return = to its sys_exit_read (irqctx_lat)
-# or sys_exit_clock_nanosleep (cyclictest), total = the sum. An expiry
+# or sys_exit_clock_nanosleep (cyclictest), total = the sum, timer
+# included: what each tool reports as its latency. An expiry
 # whose chain breaks (another timer's, a sleeper already running) is
 # skipped.
 #
@@ -27,15 +30,36 @@ function ts_of(   i) {
 
 function us(x) { return sprintf("%.1f", x) }
 
+function field(name,   v) {
+	v = $0
+	if (!sub(".* " name "=", "", v))
+		return ""
+	sub(/ .*/, "", v)
+	return v
+}
+
 BEGIN { state = 0 }
+
+# The expiry each timer was (re)armed for: cyclictest's sleeping thread arms
+# its own (hrtimer_wakeup), irqctx's callback re-arms its timer.
+/ hrtimer_start: / {
+	f = field("function")
+	if (f ~ /^hrtimer_wakeup/)
+		expires[$1] = field("expires")
+	else if (index($0, "[irqctx]"))
+		expires["irqctx"] = field("expires")
+	next
+}
 
 / hrtimer_expire_entry: / {
 	entry = ts_of()
+	now = field("now")
 	fn = $0
 	sub(/.*function=/, "", fn)
 	state = 0
 	if (tool == "cyclictest" && fn ~ /^hrtimer_wakeup/) {
 		start = entry
+		timer_now = now
 		rec = entry
 		state = 1
 	}
@@ -44,6 +68,7 @@ BEGIN { state = 0 }
 / irqctx_stage: / {
 	if (tool == "irqctx_lat" && / src=hrtimer / && / stage=top /) {
 		start = entry
+		timer = "irqctx" in expires ? (now - expires["irqctx"]) / 1000 : -1
 		rec = ts_of()
 		state = 1
 	}
@@ -56,6 +81,8 @@ BEGIN { state = 0 }
 		pid = $0
 		sub(/.* pid=/, "", pid)
 		sub(/ .*/, "", pid)
+		if (tool == "cyclictest")
+			timer = (tool "-" pid) in expires ? (timer_now - expires[tool "-" pid]) / 1000 : -1
 		state = 2
 	}
 	next
@@ -74,12 +101,15 @@ BEGIN { state = 0 }
 	}
 	next
 }
-/ sys_exit_read: | sys_exit_clock_nanosleep: / {
+# The system-call exit events print as "sys_read -> 0x..".
+/ sys_read -> | sys_clock_nanosleep -> / {
 	if (state == 4 && $1 == tool "-" pid) {
 		ret = ts_of()
-		print tool, us(rec - start), us(wake - rec), us(exit_ - wake), us(sw - exit_),
-			us(ret - sw), us(ret - start)
-		n++
+		if (timer >= 0) {
+			print tool, us(timer), us(rec - start), us(wake - rec), us(exit_ - wake),
+				us(sw - exit_), us(ret - sw), us(timer + ret - start)
+			n++
+		}
 		state = 0
 	}
 	next

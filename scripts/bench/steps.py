@@ -19,14 +19,15 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from report import Missing, extract, read  # noqa: E402
 
-STEPS = ["handler", "wake", "expire_exit", "switch", "return", "total"]
+STEPS = ["timer", "handler", "wake", "expire_exit", "switch", "return", "total"]
 WHAT = {
+    "timer": "expiry -> the timer's hrtimer_expire_entry",
     "handler": "timer entry -> irqctx's record (capture, ring)",
     "wake": "-> sched_waking of the sleeper",
     "expire_exit": "-> the timer callback returns",
     "switch": "-> sched_switch to the sleeper",
     "return": "-> back in user space (read() / clock_nanosleep())",
-    "total": "timer entry -> user space",
+    "total": "expiry -> user space (what each tool reports)",
 }
 
 
@@ -59,7 +60,7 @@ def main():
         out.append(f"{s:<12} {c50:7.1f} / {pct(c, 99):5.1f} {i50:7.1f} / {pct(i, 99):5.1f} "
                    f"{i50 - c50:+7.1f}  {WHAT[s]}")
     c, i = cols["cyclictest"]["total"], cols["irqctx_lat"]["total"]
-    out.append(f"ratio irqctx / cyclictest, timer entry -> user space: p50 "
+    out.append(f"ratio irqctx / cyclictest, expiry -> user space: p50 "
                f"{statistics.median(i) / statistics.median(c):.2f}, p99 {pct(i, 99) / pct(c, 99):.2f}")
     text = "\n".join(out) + "\n"
     print(text, end="")
