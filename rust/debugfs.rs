@@ -53,13 +53,13 @@ impl Writer<STATS> for Control {
     fn write(&self, out: &mut KVec<u8>, task: &mut Task) -> Result {
         // Copy under the lock, format after: the lock disables interrupts.
         let dev = &self.dev;
-        let (top, delay, irq_none, readers, sleeps, rechecks, lost) = {
+        let (top, delay, irq_none, readers, lost) = {
             let st = dev.state.lock(task);
             let s = &st.stats;
-            (
-                s.top, s.delay, s.irq_none, s.readers, s.sleeps, s.rechecks, s.lost,
-            )
+            (s.top, s.delay, s.irq_none, s.readers, s.lost)
         };
+        let sleeps = dev.sleeps.load(Ordering::Relaxed);
+        let rechecks = dev.rechecks.load(Ordering::Relaxed);
         let mut w = Text::new(out, task);
         let mut fmt = || -> core::fmt::Result {
             for src in Source::ALL {

@@ -22,7 +22,7 @@ use crate::event::{Event, Source, Stage};
 use crate::latency::Latency;
 use crate::ratelimit::RateLimit;
 use crate::ring::Ring;
-use core::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
 use kernel::{
     prelude::*,
     sync::{Arc, ArcBorrow},
@@ -164,10 +164,6 @@ pub(crate) struct Stats {
     pub(crate) irq_none: u64,
     /// Files open.
     pub(crate) readers: u64,
-    /// Times a reader went to sleep for lack of records.
-    pub(crate) sleeps: u64,
-    /// Reader wake-ups after which there was still nothing to read.
-    pub(crate) rechecks: u64,
     /// Records readers lost because the ring overwrote them.
     pub(crate) lost: u64,
 }
@@ -194,6 +190,14 @@ pub(crate) struct IrqCtx {
     /// Readers sleep here until a record arrives; pollers register here.
     #[pin]
     pub(crate) readers: PollCondVar,
+    /// The ring's next sequence number, stored after each record (under
+    /// `state`), so that a reader sees whether it has anything to read
+    /// without taking the lock: the wait's condition and `poll()`.
+    published: AtomicU64,
+    /// Times a reader went to sleep for lack of records.
+    pub(crate) sleeps: AtomicU64,
+    /// Reader wake-ups after which there was still nothing to read.
+    pub(crate) rechecks: AtomicU64,
     /// The hrtimer interrupt source (see `sources::hrtimer`).
     #[pin]
     pub(crate) timer: HrTimer<IrqCtx>,
@@ -260,6 +264,9 @@ impl IrqCtx {
                 stats: Stats::default(),
             }, "irqctx_state"),
             readers <- new_poll_condvar!("irqctx_readers"),
+            published: AtomicU64::new(1),
+            sleeps: AtomicU64::new(0),
+            rechecks: AtomicU64::new(0),
             timer <- HrTimer::new(),
             timer_ctl <- new_mutex!(None, "irqctx_timer_ctl"),
             timer_on: AtomicBool::new(false),
@@ -296,6 +303,21 @@ impl IrqCtx {
             .filter(move |b| mask & *b as u32 != 0)
     }
 
+    /// Appends `ev` to the ring, publishes the ring's new end to readers
+    /// and traces it; returns its sequence number.
+    fn publish(&self, st: &mut State, ev: Event) -> u64 {
+        let seq = st.ring.push(ev);
+        self.published.store(seq + 1, Ordering::Release);
+        crate::trace::stage(&Event { seq, ..ev });
+        seq
+    }
+
+    /// Whether a reader at `pos` has a record (or a lost= line) to read:
+    /// without the lock, from what [`Self::publish`] stored.
+    pub(crate) fn has_data(&self, pos: u64) -> bool {
+        pos < self.published.load(Ordering::Acquire)
+    }
+
     /// Records a top half that came by `lane` and hands it to the selected
     /// bottom halves, from a top half. Returns whether the handler thread
     /// should run (edu only).
@@ -309,8 +331,7 @@ impl IrqCtx {
         ev.source = lane.source();
         {
             let mut st = this.state.lock(irq);
-            let seq = st.ring.push(ev);
-            crate::trace::stage(&Event { seq, ..ev });
+            let seq = this.publish(&mut st, ev);
             st.stats.top[ev.source.index()] += 1;
             st.stats.delay[Stage::Top.index()].add(ev.delay_ns);
             this.latency
@@ -390,8 +411,7 @@ impl IrqCtx {
                     ctx,
                     ..Event::default()
                 };
-                let seq = st.ring.push(ev);
-                crate::trace::stage(&Event { seq, ..ev });
+                self.publish(&mut st, ev);
                 st.stats.delay[b.stage().index()].add(ev.delay_ns);
                 self.latency.delay(src, b.stage()).record(ev.delay_ns);
             }

@@ -43,13 +43,9 @@ pub(crate) struct Reader {
 }
 
 impl Reader {
-    fn has_data(&self, task: &mut Task) -> bool {
-        self.ctl
-            .dev
-            .state
-            .lock(task)
-            .ring
-            .has_data(self.pos.load(Ordering::Acquire))
+    /// Whether this file has a record to read (without the device lock).
+    fn has_data(&self) -> bool {
+        self.ctl.dev.has_data(self.pos.load(Ordering::Acquire))
     }
 
     /// Takes the next record before `end` if its line fits in `room` bytes:
@@ -163,31 +159,27 @@ impl MiscDevice for IrqCtxFile {
         if let Some(misused) = reader
             .ctl
             .misuse
-            .on_read(task, &dev.readers, |task| reader.has_data(task))
+            .on_read(task, &dev.readers, |_| reader.has_data())
         {
             return misused;
         }
         loop {
-            if !reader.has_data(task) {
+            if !reader.has_data() {
                 if is_nonblocking(file) {
                     return Err(EAGAIN);
                 }
-                let woke = dev
-                    .readers
-                    .wait_interruptible(task, |task| reader.has_data(task));
-                {
-                    let mut st = dev.state.lock(task);
-                    st.stats.sleeps += 1;
-                    if let Ok(rechecks) = woke {
-                        st.stats.rechecks += u64::from(rechecks);
-                    }
-                }
-                woke?;
+                let woke = dev.readers.wait_interruptible(task, |_| reader.has_data());
+                dev.sleeps.fetch_add(1, Ordering::Relaxed);
+                let rechecks = woke?;
+                dev.rechecks
+                    .fetch_add(u64::from(rechecks), Ordering::Relaxed);
             }
             match reader.copy_out(task, &mut buf)? {
                 // Another task reading this file took the records first: the
                 // wake-up was not for us, wait again.
-                0 => dev.state.lock(task).stats.rechecks += 1,
+                0 => {
+                    dev.rechecks.fetch_add(1, Ordering::Relaxed);
+                }
                 copied => return Ok(copied),
             }
         }
@@ -235,10 +227,10 @@ impl MiscDevice for IrqCtxFile {
         reader: &'a Reader,
         _file: &File,
         table: PollTable<'a>,
-        task: &mut Task,
+        _task: &mut Task,
     ) -> Result<u32> {
         table.register_wait(&reader.ctl.dev.readers);
-        Ok(if reader.has_data(task) {
+        Ok(if reader.has_data() {
             crate::bindings::POLLIN | crate::bindings::POLLRDNORM
         } else {
             0

@@ -54,11 +54,6 @@ impl Ring {
         seq
     }
 
-    /// Whether a reader at `pos` has something to read.
-    pub(crate) fn has_data(&self, pos: u64) -> bool {
-        pos < self.next_seq
-    }
-
     /// The record for a reader at `pos` and the reader's next position.
     pub(crate) fn get(&self, pos: u64) -> Option<(Record, u64)> {
         if pos >= self.next_seq {
