@@ -10,6 +10,10 @@
 //! directory removes it with `debugfs_remove()`, which waits for opens in
 //! progress (the only calls that touch `T`), before the `Arc` is released.
 //!
+//! Waits for: `kernel::debugfs` setting `owner` in its `file_operations`
+//! (`this_module()`, as 7.3's `miscdevice` does); the trait is named after
+//! 7.3's `Writer`, and [`Dir::read_only_file`] after its `read_only_file()`.
+//!
 //! C header: [`include/linux/debugfs.h`](srctree/include/linux/debugfs.h)
 
 use crate::bindings;

@@ -11,6 +11,10 @@
 //! there is no raw number to get wrong and the vectors are freed after the
 //! line.
 //!
+//! Waits for: a safe `ThreadedRegistration::new()` (7.3's is `unsafe`; none
+//! posted); the names are 7.3's (`ThreadedHandler`, `IrqReturn`,
+//! `ThreadedIrqReturn`, `Flags`).
+//!
 //! C header: [`include/linux/interrupt.h`](srctree/include/linux/interrupt.h)
 
 use crate::ctx::{HardIrq, Task};

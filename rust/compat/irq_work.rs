@@ -9,6 +9,8 @@
 //! only ever queued inside that scope, which borrows the container: the
 //! callback can never outlive it, whatever else the container's owner does.
 //!
+//! Waits for: a `kernel::irq_work` (none in 7.3, none posted).
+//!
 //! C header: [`include/linux/irq_work.h`](srctree/include/linux/irq_work.h)
 
 use crate::bindings;

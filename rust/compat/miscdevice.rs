@@ -10,8 +10,12 @@
 //! owner, so an open file pins the module: `rmmod` fails with "in use" until
 //! the last close.
 //!
-//! Unlike upstream's 6.13 version (ioctl only), this one also routes `read`,
-//! `write` and `poll`, and hands `open` the registration's shared data.
+//! Waits for: `read`/`write` on user slices and `poll` in 7.3's
+//! `kernel::miscdevice` (it has `read_iter`/`write_iter`, no `poll`), and
+//! registration data (Christian Schrefl's posted "rust: miscdevice: add
+//! additional data to MiscDeviceRegistration", whose name
+//! `RegistrationData` is used here). `poll` has binder's shape in 7.3:
+//! the file's data, the file, the table by value, `Result<u32>`.
 //!
 //! C header: [`include/linux/miscdevice.h`](srctree/include/linux/miscdevice.h)
 

@@ -12,6 +12,10 @@
 //! [`PollCondVar::notify_all`] may be called from any context, including
 //! hardirq.
 //!
+//! Waits for: a condition-based wait on 7.3's `PollCondVar` (its waits need
+//! a lock guard, and its queue is crate-private); `PollTable`,
+//! `PollCondVar`, `new_poll_condvar!` and `register_wait` are 7.3's names.
+//!
 //! C header: [`include/linux/wait.h`](srctree/include/linux/wait.h)
 
 use crate::bindings;

@@ -10,6 +10,10 @@
 //! (dropping the queue's reference) and waits for a running callback, which
 //! is what a driver needs on unload (`cancel_work_sync()`).
 //!
+//! Waits for: cancellation in `kernel::workqueue` (Danilo Krummrich's posted
+//! workqueue series: `ScopedWork`, which calls `cancel_work_sync()` on
+//! drop); [`system_percpu`] is that series' name too.
+//!
 //! C header: [`include/linux/workqueue.h`](srctree/include/linux/workqueue.h)
 
 use crate::bindings;
