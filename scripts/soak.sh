@@ -5,9 +5,9 @@
 #
 #   scripts/soak.sh [--variant VARIANT] [--runs N] [--misuse] [CASE...]
 #
-# Repeats the guest suite (scripts/test.sh --no-misuse --no-host-checks: the host checks
-# do not change from run to run) or, with --misuse,
-# the misuse suite (scripts/misuse.sh, every case or the CASEs named) N times
+# Repeats the guest suite (scripts/test.sh --no-misuse --no-host-checks:
+# the host checks do not change from run to run) or, with --misuse, the
+# misuse suite (scripts/misuse.sh, every case or the CASEs named) N times
 # (default 10) on VARIANT (default: IRQCTX_VARIANT, Debian's kernel). Every
 # second run has two CPU-bound processes beside it, as a busy CI machine
 # would. Each run's output and consoles are kept in out/soak/VARIANT-SUITE/run-K/;
