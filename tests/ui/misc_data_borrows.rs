@@ -6,7 +6,8 @@
 //!
 //! expect: E0477
 
-use crate::compat::miscdevice::{File, MiscDevice};
+use crate::compat::miscdevice::MiscDevice;
+use kernel::fs::File;
 use crate::ctx::Task;
 use kernel::prelude::*;
 
