@@ -7,8 +7,8 @@
 //! expect: E0477
 
 use crate::compat::miscdevice::MiscDevice;
-use kernel::fs::File;
 use crate::ctx::Task;
+use kernel::fs::File;
 use kernel::prelude::*;
 
 struct Node<'a>(&'a u32);
