@@ -7,8 +7,11 @@
 #
 #   TOOL timer handler wake expire_exit switch return total
 #
-# timer = from the expiry the timer was set for (hrtimer_start's expires)
-# to its hrtimer_expire_entry (that event's now), the rest measured from
+# timer = from the expiry the timer was set for to the callback: for
+# cyclictest hrtimer_start's expires to hrtimer_expire_entry's now, for
+# irqctx the record's own delay_ns (its clock read in the callback, just
+# after the entry: hrtimer_start is not traced in irqctx's run, where it
+# would be inside the interrupt measured), the rest measured from
 # hrtimer_expire_entry of the timer that woke it: handler =
 # up to irqctx's record (irqctx_stage; for cyclictest, whose timer
 # callback is hrtimer_wakeup() itself, 0), wake = to sched_waking of the
@@ -40,14 +43,11 @@ function field(name,   v) {
 
 BEGIN { state = 0 }
 
-# The expiry each timer was (re)armed for: cyclictest's sleeping thread arms
-# its own (hrtimer_wakeup), irqctx's callback re-arms its timer.
+# The expiry cyclictest's sleeping thread armed its timer for
+# (hrtimer_wakeup).
 / hrtimer_start: / {
-	f = field("function")
-	if (f ~ /^hrtimer_wakeup/)
+	if (field("function") ~ /^hrtimer_wakeup/)
 		expires[$1] = field("expires")
-	else if (index($0, "[irqctx]"))
-		expires["irqctx"] = field("expires")
 	next
 }
 
@@ -68,7 +68,7 @@ BEGIN { state = 0 }
 / irqctx_stage: / {
 	if (tool == "irqctx_lat" && / src=hrtimer / && / stage=top /) {
 		start = entry
-		timer = "irqctx" in expires ? (now - expires["irqctx"]) / 1000 : -1
+		timer = field("delay_ns") / 1000
 		rec = ts_of()
 		state = 1
 	}
