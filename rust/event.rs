@@ -161,7 +161,8 @@ pub(crate) struct Line {
 }
 
 impl Line {
-    fn new() -> Self {
+    /// An empty line.
+    pub(crate) fn new() -> Self {
         // INVARIANT: Empty.
         Self {
             buf: [0; MAX_LINE],
@@ -248,14 +249,17 @@ impl Line {
 }
 
 impl Record {
-    /// Formats the record as one line ending in `\n`.
-    pub(crate) fn format(&self) -> Line {
-        let mut w = Line::new();
+    /// Formats the record into `w` as one line ending in `\n`, replacing
+    /// what `w` held (a reader formats every record of a `read()` into one
+    /// `Line`: no 400-byte buffer cleared and moved per record).
+    pub(crate) fn format_into(&self, w: &mut Line) {
+        // INVARIANT: Empty.
+        w.len = 0;
         let ev = match self {
             Record::Lost { count } => {
                 w.u64("lost=", *count);
                 w.push(b"\n");
-                return w;
+                return;
             }
             Record::Event(ev) => ev,
         };
@@ -305,6 +309,5 @@ impl Record {
             w.pci(" dev=", dev);
         }
         w.push(b"\n");
-        w
     }
 }

@@ -48,9 +48,10 @@ impl Reader {
         self.ctl.dev.has_data(self.pos.load(Ordering::Acquire))
     }
 
-    /// Takes the next record before `end` if its line fits in `room` bytes:
-    /// returns it with its line and the position before and after it;
-    /// `None` if there is none, `EINVAL` if it does not fit. `end` is
+    /// Takes the next record before `end` if its line, formatted into
+    /// `line`, fits in `room` bytes: returns the record and the position
+    /// before and after it; `None` if there is none, `EINVAL` if it does
+    /// not fit. `end` is
     /// `None` on a `read()`'s first call, which sets it to the ring's next
     /// sequence number under the same lock as the first record.
     fn take(
@@ -58,7 +59,8 @@ impl Reader {
         task: &mut Task,
         room: usize,
         end: &mut Option<u64>,
-    ) -> Result<Option<(Record, Line, u64, u64)>> {
+        line: &mut Line,
+    ) -> Result<Option<(Record, u64, u64)>> {
         loop {
             let pos = self.pos.load(Ordering::Acquire);
             if end.is_some_and(|end| pos >= end) {
@@ -72,7 +74,7 @@ impl Reader {
             let Some((record, next)) = got else {
                 return Ok(None);
             };
-            let line = record.format();
+            record.format_into(line);
             if line.as_bytes().len() > room {
                 return Err(EINVAL);
             }
@@ -81,7 +83,7 @@ impl Reader {
                 .compare_exchange(pos, next, Ordering::AcqRel, Ordering::Acquire)
                 .is_ok()
             {
-                return Ok(Some((record, line, pos, next)));
+                return Ok(Some((record, pos, next)));
             }
             // Another task reading this file took it: try the next one.
         }
@@ -96,8 +98,9 @@ impl Reader {
         // sources keep producing.
         let mut end = None;
         let mut copied = 0;
+        let mut line = Line::new();
         loop {
-            let (record, line, pos, next) = match self.take(task, buf.len(), &mut end) {
+            let (record, pos, next) = match self.take(task, buf.len(), &mut end, &mut line) {
                 Ok(Some(taken)) => taken,
                 Ok(None) => break,
                 Err(e) if copied == 0 => return Err(e),

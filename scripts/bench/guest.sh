@@ -79,7 +79,9 @@ fi
 
 # -- P1: cyclictest and irqctx's hrtimer, same period and priority -----------
 # Rounds alternate the two tools so that drift in the host's load hits both.
-# irqctx runs twice a round, its reader pinned to CPU 0: with the timer on
+# cyclictest runs on CPU 0 (-a 0; its timer fires where it sleeps), so that
+# the two compare on one vCPU. irqctx runs twice a round, its reader pinned
+# to CPU 0: with the timer on
 # the reader's CPU (the reader starts it: the timer is pinned to the CPU
 # that starts it), and on the other one (started from CPU 1 first), where
 # the reader is woken across CPUs.
@@ -88,7 +90,7 @@ for load in idle load; do
 	r=1
 	while [ "$r" -le "$ROUNDS" ]; do
 		say "P1 $load round $r/$ROUNDS: cyclictest, then irqctx ($LOOPS loops each)"
-		/usr/bin/cyclictest -m -p 90 -i 1000 -l "$LOOPS" -h 100000 -q \
+		/usr/bin/cyclictest -m -p 90 -i 1000 -l "$LOOPS" -a 0 -h 100000 -q \
 			--histfile="$OUT/p1-$load-$r-cyclictest.hist" >"$OUT/p1-$load-$r-cyclictest.txt" 2>&1 ||
 			die "cyclictest failed: $(cat "$OUT/p1-$load-$r-cyclictest.txt")"
 		taskset -c 0 $LAT read -p 90 -n "$LOOPS" -s hrtimer \
