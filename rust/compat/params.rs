@@ -23,11 +23,13 @@ pub(crate) fn period_us() -> u64 {
 /// as `StringParam::as_cstr()` of the posted `module!` string parameters
 /// gives it.
 pub(crate) fn edu_irq() -> Option<&'static CStr> {
-    // SAFETY: Written before `init`, read-only (0444) afterwards.
-    let ptr = unsafe { core::ptr::addr_of!(bindings::irqctx_param_edu_irq).read() };
-    // SAFETY: A charp parameter is NULL or a valid NUL-terminated string
-    // that lives as long as the module.
-    (!ptr.is_null()).then(|| unsafe { CStr::from_char_ptr(ptr) })
+    // SAFETY: Written before `init`, read-only (0444) afterwards; a charp
+    // parameter is NULL or a valid NUL-terminated string that lives as long
+    // as the module.
+    unsafe {
+        let ptr = core::ptr::addr_of!(bindings::irqctx_param_edu_irq).read();
+        (!ptr.is_null()).then(|| CStr::from_char_ptr(ptr))
+    }
 }
 
 /// `allow_misuse`: whether the misuse cases may be triggered.
