@@ -51,9 +51,9 @@ impl Reader {
     /// Takes the next record before `end` if its line, formatted into
     /// `line`, fits in `room` bytes: returns the record and the position
     /// before and after it; `None` if there is none, `EINVAL` if it does
-    /// not fit. `end` is
-    /// `None` on a `read()`'s first call, which sets it to the ring's next
-    /// sequence number under the same lock as the first record.
+    /// not fit. `end` is `None` on a `read()`'s first call, which sets it to
+    /// the ring's next sequence number under the same lock as the first
+    /// record.
     fn take(
         &self,
         task: &mut Task,
