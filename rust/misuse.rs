@@ -439,6 +439,7 @@ impl MisuseState {
             return None;
         }
         let _guard = self.seed_lock.lock(task);
+        crate::trace::misuse("spin_lock_sleep", true);
         let cpu = kernel::cpu::CpuId::current().as_u32();
         pr_warn!("spin_lock_sleep: holding the device spinlock on CPU#{cpu}, sleeping 1 s\n");
         // SAFETY: Not memory-unsafe, but the bug this case demonstrates:
