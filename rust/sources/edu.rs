@@ -557,6 +557,12 @@ impl TaskDriver for EduDriver {
                     pr_err!("{name}: already {MAX_EDU} edu devices bound\n");
                 })?;
                 let enabled = pdev.enable_device(task)?;
+                // Enabling clears INTx Disable: a status left from before (a
+                // raise while unbound) would assert the shared line at once,
+                // and every other handler on it would say IRQ_NONE until
+                // the status is acknowledged below ("nobody cared" after
+                // 100,000). Off until then.
+                enabled.set_intx(false);
                 let bar = pdev
                     .iomap_region_sized::<MMIO_LEN>(0, c"irqctx")
                     .inspect_err(|_| pr_err!("{name}: BAR 0 is not a register window\n"))?;
