@@ -53,13 +53,10 @@ BEGIN { state = 0 }
 
 / hrtimer_expire_entry: / {
 	entry = ts_of()
-	now = field("now")
-	fn = $0
-	sub(/.*function=/, "", fn)
 	state = 0
-	if (tool == "cyclictest" && fn ~ /^hrtimer_wakeup/) {
+	if (tool == "cyclictest" && field("function") ~ /^hrtimer_wakeup/) {
 		start = entry
-		timer_now = now
+		timer_now = field("now")
 		rec = entry
 		state = 1
 	}
@@ -78,9 +75,7 @@ BEGIN { state = 0 }
 	# The measuring thread: SCHED_FIFO 90 is kernel priority 9.
 	if (state == 1 && index($0, " comm=" tool " ") && / prio=9 /) {
 		wake = ts_of()
-		pid = $0
-		sub(/.* pid=/, "", pid)
-		sub(/ .*/, "", pid)
+		pid = field("pid")
 		if (tool == "cyclictest")
 			timer = (tool "-" pid) in expires ? (timer_now - expires[tool "-" pid]) / 1000 : -1
 		state = 2
