@@ -556,16 +556,20 @@ impl TaskDriver for EduDriver {
                 let edu_slot = EduSlot::claim(&devices).inspect_err(|_| {
                     pr_err!("{name}: already {MAX_EDU} edu devices bound\n");
                 })?;
-                let enabled = pdev.enable_device(task)?;
-                // Enabling clears INTx Disable: a status left from before (a
-                // raise while unbound) would assert the shared line at once,
-                // and every other handler on it would say IRQ_NONE until
-                // the status is acknowledged below ("nobody cared" after
-                // 100,000). Off until then.
-                enabled.set_intx(false);
                 let bar = pdev
                     .iomap_region_sized::<MMIO_LEN>(0, c"irqctx")
                     .inspect_err(|_| pr_err!("{name}: BAR 0 is not a register window\n"))?;
+                // Enabling clears INTx Disable, which unbind left set: a status
+                // left from before (a raise while unbound) would assert the
+                // shared line at once, and every other handler on it would
+                // say IRQ_NONE until it is acknowledged ("nobody cared" after
+                // 100,000). Acknowledged first, where the device still
+                // decodes its registers (`pci_disable_device()` leaves that).
+                let command = pdev.config_space().read16(bindings::PCI_COMMAND as usize);
+                if command & bindings::PCI_COMMAND_MEMORY as u16 != 0 {
+                    bar.write32(bar.read32(reg::INTR_STATUS), reg::INTR_ACK);
+                }
+                let enabled = pdev.enable_device(task)?;
                 let id = bar.read32(reg::ID);
                 if id & 0xff != 0xed {
                     pr_err!("{name}: not an edu device (id 0x{id:08x})\n");
@@ -586,12 +590,10 @@ impl TaskDriver for EduDriver {
                     IrqMode::Intx => IrqType::Intx,
                 };
                 let vectors = pdev.alloc_irq_vectors(1, 1, IrqTypes::default().with(kind))?;
-                // Nothing may be pending from a previous driver, and the line is
-                // allowed again if an earlier unbind disallowed it.
+                // Nothing may be pending from a previous driver (a device that
+                // did not decode its registers before enabling was not
+                // acknowledged above).
                 bar.write32(bar.read32(reg::INTR_STATUS), reg::INTR_ACK);
-                if mode == IrqMode::Intx {
-                    enabled.set_intx(true);
-                }
 
                 // Outside `pin_init!`: in 7.3 a field's name is bound to the field
                 // once initialised, so a later `pdev.` would mean a field `pdev`.

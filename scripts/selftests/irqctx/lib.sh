@@ -100,6 +100,12 @@ irq_count() {
 	awk 'NR == 1 { ncpu = NF } / irqctx$/ { for (i = 2; i <= ncpu + 1; i++) n += $i } END { print n + 0 }' /proc/interrupts
 }
 
+# Interrupts an edu handler refused as not its device's (IRQ_NONE: a
+# shared line asserted by another), from the statistics.
+irq_none() {
+	sed -n 's/.*irq_none=\([0-9]*\).*/\1/p' "$STATS"
+}
+
 # edu_test DESCRIPTION COMMAND...: ktap_test_result, or a skip without an
 # edu device.
 edu_test() {
