@@ -539,3 +539,35 @@ impl<M: TaskModule> Drop for InTask<M> {
         self.0.exit(&mut unsafe { Task::assume() });
     }
 }
+
+#[cfg(CONFIG_KUNIT)]
+#[kunit_tests(irqctx_ctx)]
+mod tests {
+    use super::*;
+    use kernel::module::this_module;
+
+    /// Whether [`Second::init`] ran.
+    static SECOND_INIT_RAN: AtomicBool = AtomicBool::new(false);
+
+    /// A module that would make a task token if its `init` ran.
+    struct Second;
+
+    impl TaskModule for Second {
+        fn init(_module: &'static ThisModule, _task: &mut Task) -> Result<Self> {
+            SECOND_INIT_RAN.store(true, Ordering::Relaxed);
+            Ok(Second)
+        }
+
+        fn exit(&mut self, _task: &mut Task) {}
+    }
+
+    /// `kernel::Module::init` called again, after the module's own init
+    /// (KUnit runs a module's suites once it is live): `EBUSY`, and no
+    /// token made, whatever the module type.
+    #[test]
+    fn second_init_refused() {
+        let second = <InTask<Second> as kernel::Module>::init(this_module::<crate::LocalModule>());
+        assert!(matches!(second, Err(e) if e == EBUSY));
+        assert!(!SECOND_INIT_RAN.load(Ordering::Relaxed));
+    }
+}

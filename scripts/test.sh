@@ -87,6 +87,11 @@ detectors() {
 	echo "${d:-none}"
 }
 
+# 1 when the kernel runs a module's KUnit suites (irqctx_kunit_test.sh), else 0.
+kunit() {
+	grep -q '^CONFIG_KUNIT_DEBUGFS=y' "$(kernel_build_dir "$VARIANT")/.config" && echo 1 || echo 0
+}
+
 # boot_guest LOG [TESTS]: boot this variant with run_guest.sh, which runs
 # TESTS (default: all of them) through run_kselftest.sh, then the
 # detectors' verdict; status in $guest_status. Kernel command line words a=b
@@ -97,7 +102,7 @@ boot_guest() {
 	local logfile=$1 tests=${2:-}
 	set +e
 	scripts/vm.sh -q -K "$VARIANT" -t "$GUEST_TIMEOUT" -l "$logfile" \
-		-a "loglevel=4 IRQCTX_SLOWDOWN=$SLOWDOWN IRQCTX_STRESS=$IRQCTX_STRESS IRQCTX_NO_SKIP=1 IRQCTX_DETECTORS=$(detectors)${tests:+ IRQCTX_TESTS=$tests}" \
+		-a "loglevel=4 IRQCTX_SLOWDOWN=$SLOWDOWN IRQCTX_STRESS=$IRQCTX_STRESS IRQCTX_NO_SKIP=1 IRQCTX_DETECTORS=$(detectors) IRQCTX_KUNIT=$(kunit)${tests:+ IRQCTX_TESTS=$tests}" \
 		"$T/run_guest.sh" "$OUT/kselftest:/kselftest" $(perl_files)
 	guest_status=$?
 	set -e

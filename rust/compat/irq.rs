@@ -81,17 +81,11 @@ impl<'a, T: IrqHandler + 'static> ThreadedIrq<'a, T> {
         handler: T,
         _task: &'t Task,
     ) -> impl PinInit<Self, Error> + use<'a, 't, T> {
-        // On PREEMPT_RT these flags keep the primary handler out of its
-        // thread, in real hardirq context, where `HardIrq`'s locks (an
-        // `rt_mutex` there) would sleep.
-        let unthreaded = Flags::ONESHOT | Flags::NO_THREAD | Flags::PERCPU;
-        let refused = cfg!(CONFIG_PREEMPT_RT) && (flags & unthreaded) != Flags::TRIGGER_NONE;
+        let allowed = check_flags(flags);
         try_pin_init!(Self {
             vectors,
             registration <- {
-                if refused {
-                    return Err(EINVAL);
-                }
+                allowed?;
                 // `vectors` is the field, initialised above.
                 let vectors: *const IrqVectorRegistration<'a> = &*vectors;
                 // SAFETY: The field stays in place (`Self` is pinned) until
@@ -116,5 +110,38 @@ impl<'a, T: IrqHandler + 'static> ThreadedIrq<'a, T> {
     /// The handler data.
     pub(crate) fn handler(&self) -> &T {
         &self.registration.handler().0
+    }
+}
+
+/// `EINVAL` for request flags that keep the primary handler out of its
+/// thread on `PREEMPT_RT` (`ONESHOT`, `NO_THREAD`, `PERCPU`): in real
+/// hardirq context there, where `HardIrq`'s locks (an `rt_mutex` there)
+/// would sleep. Any flags elsewhere.
+fn check_flags(flags: Flags) -> Result {
+    let unthreaded = Flags::ONESHOT | Flags::NO_THREAD | Flags::PERCPU;
+    if cfg!(CONFIG_PREEMPT_RT) && (flags & unthreaded) != Flags::TRIGGER_NONE {
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+#[cfg(CONFIG_KUNIT)]
+#[kunit_tests(irqctx_irq)]
+mod tests {
+    use super::*;
+
+    /// On `PREEMPT_RT`, [`ThreadedIrq::new`] refuses each flag that keeps
+    /// the top half in hardirq context, alone or beside others; the flags
+    /// irqctx requests with pass on every kernel.
+    #[test]
+    fn rt_refuses_unthreaded_flags() {
+        for flag in [Flags::ONESHOT, Flags::NO_THREAD, Flags::PERCPU] {
+            for with in [Flags::TRIGGER_NONE, Flags::SHARED] {
+                let refused = check_flags(flag | with) == Err(EINVAL);
+                assert_eq!(refused, cfg!(CONFIG_PREEMPT_RT));
+            }
+        }
+        assert_eq!(check_flags(Flags::SHARED), Ok(()));
+        assert_eq!(check_flags(Flags::TRIGGER_NONE), Ok(()));
     }
 }
