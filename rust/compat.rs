@@ -14,6 +14,7 @@
 //! | [`debugfs`]    | `kernel::debugfs` with an owner in its `file_operations` (7.3's have none: an open file does not pin the module, and closing it after `rmmod` reads freed `file_operations`); its trait is named as 7.3's `Writer` |
 //! | [`clock`]      | a public `Instant::as_nanos()`, `sched_clock()`, `jiffies`    |
 //! | [`cpu`]        | context predicates, `current`'s name and switches, stacks     |
+//! | [`kcov`]       | a `kernel::kcov` for remote coverage (none upstream, none posted) |
 //! | [`params`]     | `module!` parameters in sysfs, and string ones (Wood's posted `StringParam`) |
 //!
 //! Taken from 7.3 instead of kept here: `this_module()` for the owner of
@@ -32,6 +33,7 @@ pub(crate) mod cpu;
 pub(crate) mod debugfs;
 pub(crate) mod irq;
 pub(crate) mod irq_work;
+pub(crate) mod kcov;
 pub(crate) mod miscdevice;
 pub(crate) mod params;
 pub(crate) mod pci;

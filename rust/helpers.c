@@ -9,6 +9,7 @@
 #include <linux/hardirq.h>
 #include <linux/irq_work.h>
 #include <linux/irqflags.h>
+#include <linux/kcov.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
@@ -109,3 +110,34 @@ MODULE_PARM_DESC(allow_misuse, "allow the misuse cases that produce kernel splat
 unsigned long irqctx_param_period_us = 100000;
 module_param_named(period_us, irqctx_param_period_us, ulong, 0444);
 MODULE_PARM_DESC(period_us, "hrtimer source period in microseconds at load (default 100000)");
+
+#ifdef CONFIG_KCOV
+u64 irqctx_kcov_handle(void)
+{
+	return kcov_common_handle().val;
+}
+
+bool irqctx_kcov_remote_start(u64 handle)
+{
+	/* A task collecting coverage of its own (or already remote here). */
+	if (in_task() && READ_ONCE(current->kcov_mode) != KCOV_MODE_DISABLED)
+		return false;
+	kcov_remote_start_common((struct kcov_common_handle_id){ .val = handle });
+	return true;
+}
+#else
+u64 irqctx_kcov_handle(void)
+{
+	return 0;
+}
+
+bool irqctx_kcov_remote_start(u64 handle)
+{
+	return false;
+}
+#endif
+
+void irqctx_kcov_remote_stop(void)
+{
+	kcov_remote_stop();
+}

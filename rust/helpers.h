@@ -64,4 +64,9 @@ extern unsigned long irqctx_param_period_us;
 extern char *irqctx_param_edu_irq;
 extern bool irqctx_param_allow_misuse;
 
+/* KCOV's remote coverage (rust/kcov.rs); no-ops without CONFIG_KCOV. */
+u64 irqctx_kcov_handle(void);
+bool irqctx_kcov_remote_start(u64 handle);
+void irqctx_kcov_remote_stop(void);
+
 #endif /* IRQCTX_HELPERS_H */

@@ -29,6 +29,7 @@ mod misuse;
 mod ratelimit;
 mod ring;
 mod sources;
+mod task_module;
 mod trace;
 
 use command::Control;
@@ -37,11 +38,12 @@ use compat::{
     miscdevice::{MiscDeviceOptions, MiscDeviceRegistration},
     params,
 };
-use ctx::{InTask, Task, TaskModule};
+use ctx::Task;
 use device::IrqCtx;
 use file::IrqCtxFile;
 use misuse::MisuseState;
 use sources::edu::{EduDevices, EduRegistration, IrqMode};
+use task_module::{InTask, TaskModule};
 
 module! {
     type: InTask<IrqCtxModule>,

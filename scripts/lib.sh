@@ -197,6 +197,16 @@ copy_module_sources() {
 		--exclude='bindings_generated.rs' Kbuild rust | tar -x -C "$1"
 }
 
+# need_matplotlib WHO: the pictures' library, for the commands that draw
+# (the test command needs none of it): Debian's matplotlib, installed on
+# first use.
+need_matplotlib() {
+	dpkg-query -W -f='${Status}' python3-matplotlib 2>/dev/null | grep -q 'install ok installed' && return
+	log "$1: installing python3-matplotlib (Debian's) for the picture"
+	run_quiet "$IRQCTX_CACHE/$1-apt.log" apt-get install -y -q --no-install-recommends python3-matplotlib ||
+		die "could not install python3-matplotlib (log: $IRQCTX_CACHE/$1-apt.log)"
+}
+
 # module_for VARIANT: build irqctx.ko for the VARIANT kernel and print its
 # path. IRQCTX_VARIANT's builds in the clone, as `make` does; another
 # variant's in out/VARIANT/module, a fresh copy of the sources (the clone's

@@ -102,7 +102,7 @@ boot_guest() {
 	local logfile=$1 tests=${2:-}
 	set +e
 	scripts/vm.sh -q -K "$VARIANT" -t "$GUEST_TIMEOUT" -l "$logfile" \
-		-a "loglevel=4 IRQCTX_SLOWDOWN=$SLOWDOWN IRQCTX_STRESS=$IRQCTX_STRESS IRQCTX_NO_SKIP=1 IRQCTX_DETECTORS=$(detectors) IRQCTX_KUNIT=$(kunit)${tests:+ IRQCTX_TESTS=$tests}" \
+		-a "loglevel=4 IRQCTX_SLOWDOWN=$SLOWDOWN IRQCTX_STRESS=$IRQCTX_STRESS IRQCTX_NO_SKIP=1 IRQCTX_DETECTORS=$(detectors) IRQCTX_KUNIT=$(kunit) IRQCTX_KCOV=${IRQCTX_KCOV:-0}${tests:+ IRQCTX_TESTS=$tests}" \
 		"$T/run_guest.sh" "$OUT/kselftest:/kselftest" $(perl_files)
 	guest_status=$?
 	set -e

@@ -40,13 +40,7 @@ sleep_in_bh) title="misuse: sleep_in_bh, a BH work item that sleeps" ;;
 esac
 
 bash scripts/setup.sh
-# The picture's library, for this command alone (the test command needs
-# none of it): Debian's matplotlib, installed on first use.
-if ! dpkg-query -W -f='${Status}' python3-matplotlib 2>/dev/null | grep -q 'install ok installed'; then
-	log "timeline: installing python3-matplotlib (Debian's) for the picture"
-	run_quiet "$IRQCTX_CACHE/timeline-apt.log" apt-get install -y -q --no-install-recommends python3-matplotlib ||
-		die "could not install python3-matplotlib (log: $IRQCTX_CACHE/timeline-apt.log)"
-fi
+need_matplotlib timeline
 out=out/timeline
 mkdir -p "$out"
 log "timeline: $scenario on the $variant kernel: building irqctx"

@@ -17,6 +17,7 @@
 //! C header: [`include/linux/debugfs.h`](srctree/include/linux/debugfs.h)
 
 use crate::bindings;
+use crate::compat::kcov::Remote;
 use crate::ctx::Task;
 use core::marker::PhantomData;
 use kernel::{prelude::*, sync::Arc, types::ForeignOwnable};
@@ -72,6 +73,7 @@ impl<T: Writer<ID>, const ID: u64> Fops<T, ID> {
         let data = unsafe { &*(*inode).i_private.cast::<T>() };
         // SAFETY: File operations run in the calling task.
         let mut task = unsafe { Task::assume() };
+        let _cov = Remote::task(&task);
         let mut text = KVec::new();
         if let Err(e) = data.write(&mut text, &mut task) {
             return e.to_errno();

@@ -17,6 +17,7 @@
 //!
 //! C header: [`include/linux/interrupt.h`](srctree/include/linux/interrupt.h)
 
+use crate::compat::kcov::Remote;
 use crate::ctx::{HardIrq, Task};
 use kernel::{
     irq::{Flags, IrqRequest, IrqReturn, ThreadedHandler, ThreadedIrqReturn, ThreadedRegistration},
@@ -45,7 +46,9 @@ impl<T: IrqHandler> ThreadedHandler for WithContext<T> {
 
     fn handle_threaded(&self) -> IrqReturn {
         // SAFETY: The IRQ thread is a kernel thread that may sleep.
-        self.0.handle_threaded(&mut unsafe { Task::assume() })
+        let mut task = unsafe { Task::assume() };
+        let _cov = Remote::task(&task);
+        self.0.handle_threaded(&mut task)
     }
 }
 

@@ -20,6 +20,7 @@
 //! C header: [`include/linux/miscdevice.h`](srctree/include/linux/miscdevice.h)
 
 use crate::bindings;
+use crate::compat::kcov::Remote;
 use crate::compat::poll::PollTable;
 use crate::ctx::{Task, UserSliceReader, UserSliceWriter};
 use core::marker::PhantomData;
@@ -195,6 +196,7 @@ impl<T: MiscDevice> MiscDeviceVTable<T> {
         unsafe { bindings::stream_open(inode, file) };
         // SAFETY: File operations run in the calling task.
         let mut task = unsafe { Task::assume() };
+        let _cov = Remote::task(&task);
         // SAFETY: The file is valid for the duration of this call, and no
         // `fdget_pos()` region is active on it.
         match T::open(&reg.data, unsafe { File::from_raw_file(file) }, &mut task) {
@@ -219,6 +221,7 @@ impl<T: MiscDevice> MiscDeviceVTable<T> {
         // SAFETY: The last `fput()` runs `release` in a task (`task_work` or
         // the `__fput` work item).
         let mut task = unsafe { Task::assume() };
+        let _cov = Remote::task(&task);
         // SAFETY: The file is valid for the duration of this call, and no
         // `fdget_pos()` region is active on it (as 7.3's `miscdevice`).
         T::release(ptr, unsafe { File::from_raw_file(file) }, &mut task);
@@ -241,6 +244,7 @@ impl<T: MiscDevice> MiscDeviceVTable<T> {
         let device = unsafe { T::Ptr::borrow((*file).private_data) };
         // SAFETY: File operations run in the calling task.
         let mut task = unsafe { Task::assume() };
+        let _cov = Remote::task(&task);
         let writer = task
             .user_slice(UserPtr::from_addr(buf as usize), count)
             .writer();
@@ -270,6 +274,7 @@ impl<T: MiscDevice> MiscDeviceVTable<T> {
         let device = unsafe { T::Ptr::borrow((*file).private_data) };
         // SAFETY: File operations run in the calling task.
         let mut task = unsafe { Task::assume() };
+        let _cov = Remote::task(&task);
         let reader = task
             .user_slice(UserPtr::from_addr(buf as usize), count)
             .reader();
@@ -301,6 +306,7 @@ impl<T: MiscDevice> MiscDeviceVTable<T> {
         let table = unsafe { PollTable::from_raw(file, table) };
         // SAFETY: File operations run in the calling task.
         let mut task = unsafe { Task::assume() };
+        let _cov = Remote::task(&task);
         // SAFETY: The file is valid for the duration of this call, and no
         // `fdget_pos()` region is active on it (`poll()` uses `fdget()`).
         let file = unsafe { File::from_raw_file(file) };

@@ -26,6 +26,7 @@
 //! C header: [`include/linux/pci.h`](srctree/include/linux/pci.h)
 
 use crate::bindings;
+use crate::compat::kcov::Remote;
 use crate::ctx::Task;
 use core::marker::PhantomData;
 use kernel::{
@@ -146,6 +147,7 @@ impl<D: TaskDriver> pci::Driver for TaskAdapter<D> {
             // atomic section held; the token lives until `D`'s initialiser
             // has run, within this call.
             let task = unsafe { Task::assume() };
+            let _cov = Remote::task(&task);
             // SAFETY: `slot` is valid, uninitialised and pinned (this
             // initialiser's own contract), which is what `D`'s needs.
             unsafe { pin_init::raw_try_init(slot, D::probe(dev, id_info, &task)) }
@@ -158,7 +160,9 @@ impl<D: TaskDriver> pci::Driver for TaskAdapter<D> {
     fn unbind<'bound>(dev: &'bound pci::Device<Core<'_>>, this: Pin<&Self::Data<'bound>>) {
         // SAFETY: `unbind()` runs in task context, which may sleep, with no
         // atomic section held; the token lives for this call.
-        D::unbind(dev, this, &mut unsafe { Task::assume() })
+        let mut task = unsafe { Task::assume() };
+        let _cov = Remote::task(&task);
+        D::unbind(dev, this, &mut task)
     }
 }
 

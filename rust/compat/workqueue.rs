@@ -17,6 +17,7 @@
 //! C header: [`include/linux/workqueue.h`](srctree/include/linux/workqueue.h)
 
 use crate::bindings;
+use crate::compat::kcov::Remote;
 use crate::ctx::{SoftIrq, Task};
 use core::marker::PhantomData;
 use kernel::{
@@ -78,6 +79,9 @@ pub(crate) trait WorkContext: private::Sealed {
     ///
     /// Only a work item's trampoline, run by a queue of this context.
     unsafe fn enter() -> Self;
+
+    /// KCOV's remote coverage of the item, while the value lives.
+    fn coverage(&self) -> Remote;
 }
 
 impl WorkContext for Task {
@@ -85,12 +89,20 @@ impl WorkContext for Task {
         // SAFETY: A worker thread runs the item (the caller's contract).
         unsafe { Task::assume() }
     }
+
+    fn coverage(&self) -> Remote {
+        Remote::task(self)
+    }
 }
 
 impl WorkContext for SoftIrq {
     unsafe fn enter() -> Self {
         // SAFETY: A BH workqueue runs the item (the caller's contract).
         unsafe { SoftIrq::assume() }
+    }
+
+    fn coverage(&self) -> Remote {
+        Remote::softirq(self)
     }
 }
 
@@ -259,6 +271,7 @@ impl<T: HasWork<ID> + WorkCallback<ID> + Send + Sync, const ID: u64> Work<T, ID>
         // SAFETY: This is the trampoline; `enqueue` put the item on a queue
         // of the callback's context.
         let mut ctx = unsafe { <T::Context as WorkContext>::enter() };
+        let _cov = ctx.coverage();
         <T as WorkCallback<ID>>::run(this, &mut ctx)
     }
 }

@@ -15,7 +15,7 @@
 . "$(dirname "$0")/lib.sh"
 
 KUNIT=/sys/kernel/debug/kunit
-SUITES="irqctx_ctx irqctx_irq"
+SUITES="irqctx_task_module irqctx_irq"
 
 # test_suite SUITE: its results are there, every case ok and at least one,
 # and the suite's own line says ok; the results are printed.

@@ -60,8 +60,17 @@ else
 	PROGS=$(sed -n 's/^irqctx://p' "$KSFT/kselftest-list.txt")
 	set -- "$@" -c irqctx
 fi
+# IRQCTX_KCOV=1 (scripts/coverage.sh): the runner under irqctx_kcov, and
+# the module's coverage points it reached printed between two marker lines.
+KCOV=
+[ "${IRQCTX_KCOV:-0}" = 1 ] && KCOV="$IRQCTX_DIR/irqctx_kcov $TMP/kcov"
 # The runner's own status, which a pipe would lose.
-{ "$KSFT/run_kselftest.sh" "$@"; echo $? >"$TMP/status"; } | tee "$TMP/results"
+{ $KCOV "$KSFT/run_kselftest.sh" "$@"; echo $? >"$TMP/status"; } | tee "$TMP/results"
+if [ -n "$KCOV" ]; then
+	echo "IRQCTX-KCOV-BEGIN"
+	cat "$TMP/kcov"
+	echo "IRQCTX-KCOV-END"
+fi
 
 # The verdict: not only "no 'not ok' line". Each program asked for ran and
 # has its result line; each printed a plan, and as many results as it
