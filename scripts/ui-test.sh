@@ -158,7 +158,7 @@ if [ "$all" = 1 ]; then
 	around=$(find rust -name '*.rs' ! -path 'rust/compat/*' ! -name ctx.rs ! -name bindings_generated.rs ! -name bindings.rs -print0 |
 		xargs -0 perl -0ne '
 			BEGIN {
-				%ok = map { $_ => 1 } qw(ETIMEDOUT POLLIN POLLRDNORM lock_class_key module);
+				%ok = map { $_ => 1 } qw(ETIMEDOUT POLLIN POLLRDNORM PCI_COMMAND PCI_COMMAND_MEMORY lock_class_key module);
 				%misuse = map { $_ => 1 } qw(msleep schedule_hrtimeout schedule_timeout_uninterruptible
 					irqctx_set_current_state TASK_UNINTERRUPTIBLE hrtimer_mode_HRTIMER_MODE_REL_HARD ktime_t
 					irqctx_local_irq_save irqctx_local_irq_restore irqctx_raw_smp_processor_id);
