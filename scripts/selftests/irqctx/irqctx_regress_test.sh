@@ -600,25 +600,6 @@ test_thread_per_device() {
 	return $rc
 }
 
-# result_or_skip DESCRIPTION WHY COMMAND...: ktap_test_result, where
-# COMMAND returning 4 means inconclusive (the timing it needs did not
-# happen): it runs again, 5 times at most, and a skip saying WHY follows
-# only if it never decided (a failure under IRQCTX_NO_SKIP=1).
-result_or_skip() {
-	local desc=$1 why=$2 rc=4 tries=0
-	shift 2
-	while [ $rc = 4 ] && [ $tries -lt "${TRIES:-5}" ]; do
-		tries=$((tries + 1))
-		rc=0
-		"$@" || rc=$?
-	done
-	case $rc in
-	0) ktap_test_pass "$desc" ;;
-	4) ktap_test_skip "$desc ($why, $tries tries)" ;;
-	*) ktap_test_fail "$desc" ;;
-	esac
-}
-
 ktap_print_header
 ktap_set_plan 31
 t0=$(up_ms)

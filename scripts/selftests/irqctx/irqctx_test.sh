@@ -306,6 +306,9 @@ test_start_restart() {
 	t0=$(irq_work_t_ns "$TMP/sr" 1) t1=$(irq_work_t_ns "$TMP/sr" 2) e=$(first_expiry "$TMP/sr")
 	[ -n "$t0" ] && [ -n "$t1" ] && [ -n "$e" ] || return 1
 	echo "# starts $(((t1 - t0) / 1000000)) ms apart; first expiry $(((e - t1) / 1000000)) ms after the second"
+	# A guest starved by its host can come to the second start after the
+	# first expiry was due (2 s): nothing was left to restart.
+	[ $((t1 - t0)) -lt 2000000000 ] || return 4
 	[ $((t1 - t0)) -gt 1000000000 ] && [ $((e - t1)) -gt 1500000000 ]
 }
 
@@ -384,7 +387,7 @@ ktap_test_result "a stream: pwrite gets ESPIPE; select reports a record" test_st
 [ $RT = 0 ] && ktap_test_result "comm shows spaces and = as _" test_comm
 ktap_test_result "load parameters out of range fail the load" test_params
 ktap_test_result "period_us= restarts a running timer at once" test_period_restart
-ktap_test_result "start restarts a running timer" test_start_restart
+result_or_skip "start restarts a running timer" "the second start always came after the first expiry" test_start_restart
 ktap_test_result "latency histograms agree with the records' delays" test_latency
 ktap_test_result "rmmod refused while a reader is open, clean right after close" test_rmmod
 ktap_test_result "dmesg holds no BUG, WARNING, lockdep report or call trace" test_no_splats
