@@ -9,7 +9,8 @@
  *
  * Writes OUT: one line per distinct point reached, its offset in the
  * module's .text in hex (a PC minus the section's address), then a last
- * line "# points=N loads=L bases=B overflows=O": L the module loads seen,
+ * line "# points=N loads=L bases=B overflows=O entries=E outside=X": L the
+ * module loads seen,
  * B how many distinct .text addresses they had (the offsets are exact when
  * B is 1), O how often the buffer filled between two drains (points may
  * then be missing). Exits with the command's status.
@@ -42,7 +43,7 @@
 
 static uint64_t *area;
 static uint64_t set[SET_SIZE];	/* offset + 1; 0 is empty */
-static unsigned long points, overflows, loads, nbases;
+static unsigned long points, overflows, loads, nbases, entries, outside;
 static uint64_t bases[16], base;
 static volatile int done;
 
@@ -97,8 +98,11 @@ static void drain(void)
 	for (i = 0; i < n && i < AREA_WORDS - 1; i++) {
 		uint64_t pc = __atomic_load_n(&area[i + 1], __ATOMIC_RELAXED);
 
+		entries++;
 		if (base && pc >= base && pc - base < (1UL << 24))
 			add(pc - base);
+		else
+			outside++;
 	}
 	__atomic_store_n(&area[0], 0, __ATOMIC_RELAXED);
 }
@@ -180,8 +184,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < SET_SIZE; i++)
 		if (set[i])
 			fprintf(out, "%llx\n", (unsigned long long)(set[i] - 1));
-	fprintf(out, "# points=%lu loads=%lu bases=%lu overflows=%lu\n",
-		points, loads, nbases, overflows);
+	fprintf(out, "# points=%lu loads=%lu bases=%lu overflows=%lu entries=%lu outside=%lu\n",
+		points, loads, nbases, overflows, entries, outside);
 	if (fclose(out))
 		die(argv[1]);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
