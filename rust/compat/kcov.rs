@@ -24,6 +24,7 @@
 use crate::bindings;
 use crate::ctx::{SoftIrq, Task};
 use core::sync::atomic::{AtomicU64, Ordering};
+use kernel::types::NotThreadSafe;
 
 /// The last common handle a task entering the module had (0: none yet).
 static LAST_HANDLE: AtomicU64 = AtomicU64::new(0);
@@ -34,9 +35,10 @@ static LAST_HANDLE: AtomicU64 = AtomicU64::new(0);
 /// # Invariants
 ///
 /// `started`: this value's `kcov_remote_start()` began a collection, in the
-/// context the value lives in.
+/// context the value lives in (it cannot go to another task: not `Send`).
 pub(crate) struct Remote {
     started: bool,
+    _not_send: NotThreadSafe,
 }
 
 impl Remote {
@@ -53,7 +55,10 @@ impl Remote {
 
     fn start() -> Self {
         if !cfg!(CONFIG_KCOV) {
-            return Remote { started: false };
+            return Remote {
+                started: false,
+                _not_send: NotThreadSafe,
+            };
         }
         // SAFETY: Reads `current`'s handle; any context.
         let own = unsafe { bindings::irqctx_kcov_handle() };
@@ -68,7 +73,10 @@ impl Remote {
         // value's drop, in the same callback.
         // INVARIANT: `started` is what the helper says it did.
         let started = handle != 0 && unsafe { bindings::irqctx_kcov_remote_start(handle) };
-        Remote { started }
+        Remote {
+            started,
+            _not_send: NotThreadSafe,
+        }
     }
 }
 
