@@ -16,6 +16,8 @@
 #     -q           stream only from the guest script's start (boot log kept)
 #     -m SOCKET    QEMU's monitor on this Unix socket (scripts/misuse.sh sends
 #                  a wedged guest an NMI through it)
+#     -s FILE      a second serial port, the guest's ttyS1, written to FILE
+#                  (scripts/fuzz.sh: each program before it runs)
 #
 # The guest status comes from QEMU's isa-debug-exit device and is checked
 # against the marker line the guest prints. A panic, a hang past the timeout
@@ -25,8 +27,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 kernel=; variant=$IRQCTX_VARIANT; timeout=; logfile=$IRQCTX_TOP/out/console.log; append=; quiet=0
-monitor=none
-while getopts "k:K:t:l:a:m:q" opt; do
+monitor=none serial2=()
+while getopts "k:K:t:l:a:m:s:q" opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	K) variant=$OPTARG ;;
@@ -34,6 +36,7 @@ while getopts "k:K:t:l:a:m:q" opt; do
 	l) logfile=$OPTARG ;;
 	a) append=$OPTARG ;;
 	m) monitor=unix:$OPTARG,server=on,wait=off ;;
+	s) serial2=(-serial "file:$OPTARG") ;;
 	q) quiet=1 ;;
 	*) die "bad option (see the comment at the top of $0)" ;;
 	esac
@@ -103,7 +106,7 @@ boot() {	# boot: one boot, its console in $logfile
 	watch_boot &
 	local watcher=$!
 	"${QEMU[@]}" -machine q35 -accel tcg -smp 2 -m 512M -nodefaults -no-reboot \
-		-display none -serial stdio -monitor "$monitor" \
+		-display none -serial stdio "${serial2[@]}" -monitor "$monitor" \
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 printk.devkmsg=on log_buf_len=8M iomem=relaxed kunit.filter_glob=irqctx_* $append" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \

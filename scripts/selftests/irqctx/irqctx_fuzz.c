@@ -7,6 +7,12 @@
  *
  * (-v prints every operation before making it.)
  *
+ *   irqctx_fuzz -G MINUTES [-R] [-c CORPUS] [-x PROGRAMS] [-F FLIGHT] [-s SEED]
+ *   irqctx_fuzz -r PROGRAMS
+ *
+ * run programs of the same operations, guided by KCOV coverage, or replay
+ * saved ones: fuzz_guide.c.
+ *
  * Forks PROCS workers (default 4) that make OPS operations in all (default
  * 2000): valid and malformed commands (random bytes, NULs, numbers such as
  * 4294967296, -1, +5 or 007, blank lines, many commands in one write, writes
@@ -67,6 +73,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "fuzz.h"
 
 #define DEV "/dev/irqctx"
 #define MISUSE_LIST "/sys/kernel/debug/irqctx/misuse"
@@ -159,6 +167,9 @@ struct worker {
 struct shared {
 	volatile int go, stop;
 	int nworkers;
+	int quiet;			/* failure lines go to log */
+	size_t log_len;
+	char log[8192];
 	struct worker w[MAX_PROCS + 1];	/* the last one is the ticker */
 };
 
@@ -204,6 +215,25 @@ static int chance(unsigned int percent) { return below(100) < percent; }
 
 /* ---- reporting ------------------------------------------------------------ */
 
+/*
+ * A failure line: to stdout, one write() per line (lines of different
+ * workers do not mix), or, in a guided run, into the run's log, which the
+ * guide prints with the program that made it.
+ */
+static void say(const char *line, size_t n)
+{
+	size_t at;
+
+	if (!sh->quiet) {
+		if (write(STDOUT_FILENO, line, n) < 0)
+			_exit(1);
+		return;
+	}
+	at = __atomic_fetch_add(&sh->log_len, n, __ATOMIC_RELAXED);
+	if (at < sizeof(sh->log) - 1)
+		memcpy(sh->log + at, line, at + n < sizeof(sh->log) - 1 ? n : sizeof(sh->log) - 1 - at);
+}
+
 /* Failures by kind (the message format): a frequent one must not hide the
  * others. */
 static struct { const char *fmt; long n; } kinds[MAX_KINDS];
@@ -229,9 +259,7 @@ static void report(const char *fmt, ...)
 	if (n > (int)sizeof(line) - 2)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
-	/* One write() per line: lines of different workers do not mix. */
-	if (write(STDOUT_FILENO, line, n) < 0)
-		_exit(1);
+	say(line, n);
 }
 
 /* Printable excerpt of a buffer for a failure line. */
@@ -1282,11 +1310,40 @@ static void op_reopen(void)
 
 /* ---- processes ---------------------------------------------------------------- */
 
+/* The actions of a step, and how often a random one takes each (percent). */
+const struct action actions[] = {
+	{ "write", op_write, 28 },
+	{ "write_badptr", op_write_fault, 3 },
+	{ "read", op_read, 27 },
+	{ "read_badptr", op_read_fault, 3 },
+	{ "nonblock", op_nonblock, 4 },
+	{ "poll", op_poll, 7 },
+	{ "epoll_ctl", op_epoll_ctl, 4 },
+	{ "epoll_wait", op_epoll_wait, 6 },
+	{ "lseek", op_seek, 3 },
+	{ "signal", op_signal, 8 },
+	{ "sigaction", op_sigaction, 3 },
+	{ "reopen", op_reopen, 4 },
+};
+const unsigned int nactions = sizeof(actions) / sizeof(actions[0]);
+
+static unsigned int random_action(void)
+{
+	unsigned int r = below(100), i;
+
+	for (i = 0; i + 1 < nactions && r >= actions[i].weight; i++)
+		r -= actions[i].weight;
+	return i;
+}
+
+/* What the workers of a program run do (NULL: random operations). */
+static const struct program *prog;
+
 static void worker(int id, uint64_t seed, long ops)
 {
 	my_id = id;
 	me = &sh->w[id];
-	rng_state = seed ^ (0x9e3779b97f4a7c15ULL * (id + 1));
+	rng_state = prog ? prog->init[id] : seed ^ (0x9e3779b97f4a7c15ULL * (id + 1));
 	install_handlers();
 	big = malloc(HUGE_READ);
 	if (!big)
@@ -1303,39 +1360,25 @@ static void worker(int id, uint64_t seed, long ops)
 		usleep(1000);
 
 	for (me->ops = 0; me->ops < ops && !term_seen; me->ops++) {
-		unsigned int r = below(100);
+		if (prog) {
+			const struct step *s = &prog->steps[id][me->ops];
 
-		if (r < 28)
-			op_write();
-		else if (r < 31)
-			op_write_fault();
-		else if (r < 58)
-			op_read();
-		else if (r < 61)
-			op_read_fault();
-		else if (r < 65)
-			op_nonblock();
-		else if (r < 72)
-			op_poll();
-		else if (r < 76)
-			op_epoll_ctl();
-		else if (r < 82)
-			op_epoll_wait();
-		else if (r < 85)
-			op_seek();
-		else if (r < 93)
-			op_signal();
-		else if (r < 96)
-			op_sigaction();
-		else
-			op_reopen();
+			rng_state = s->seed;
+			actions[s->action].run();
+		} else {
+			actions[random_action()].run();
+		}
 	}
 	me->running = 0;
 	snprintf(me->op, sizeof(me->op), "finished");
 	for (int k = 0; k < MAX_KINDS && kinds[k].fmt; k++)
-		if (kinds[k].n > MAX_REPORTS)
-			dprintf(STDOUT_FILENO, "FAIL worker %d: %ld more like: %s\n", my_id,
-				kinds[k].n - MAX_REPORTS, kinds[k].fmt);
+		if (kinds[k].n > MAX_REPORTS) {
+			char line[512];
+			int n = snprintf(line, sizeof(line), "FAIL worker %d: %ld more like: %s\n",
+					 my_id, kinds[k].n - MAX_REPORTS, kinds[k].fmt);
+
+			say(line, n < (int)sizeof(line) ? n : (int)sizeof(line) - 1);
+		}
 	_exit(0);
 }
 
@@ -1421,33 +1464,226 @@ static void show_stuck(int i, int64_t secs)
 	}
 }
 
+/* Every run's results, summed. */
+static long totals[NOPS][NRESULTS], other[NOPS];
+static long total_failures, stuck_calls, total_ops, given_back, pollin_reads;
+static long stuck_s;
+
+enum run_result run_workers(const struct program *p, int procs, uint64_t seed, long ops,
+			    char *log, size_t log_size)
+{
+	int nchildren, live, stuck = 0;
+	long failures = 0, made = 0, asked = 0;
+	sigset_t chld;
+
+	prog = p;
+	if (p)
+		procs = p->nprocs;
+	memset(sh, 0, sizeof(*sh));
+	sh->nworkers = procs;
+	sh->quiet = log != NULL;
+	shared_fd = open(DEV, O_RDWR);	/* one open file all workers read */
+	if (shared_fd < 0) {
+		printf("FAIL open " DEV ": %s\n", strerror(errno));
+		return RUN_FAILED;
+	}
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	for (int i = 0; i <= procs; i++) {
+		long mine = p ? (i < procs ? p->nsteps[i] : 0) : ops / procs + (i < ops % procs);
+		pid_t pid;
+
+		if (i < procs)
+			asked += mine;
+		pid = fork();
+		if (pid < 0) {
+			printf("FAIL fork: %s\n", strerror(errno));
+			exit(1);
+		}
+		if (pid == 0) {
+			sigprocmask(SIG_UNBLOCK, &chld, NULL);
+			if (i == procs)
+				ticker(i);
+			worker(i, seed, mine);
+		}
+		sh->w[i].pid = pid;
+	}
+	nchildren = live = procs + 1;
+	/* Everyone has its handlers before anyone signals anyone. */
+	for (int i = 0; i <= procs; i++) {
+		int64_t deadline = now_ns() + stuck_s * 1000000000LL;
+
+		while (!sh->w[i].ready) {
+			int st;
+
+			if (waitpid(sh->w[i].pid, &st, WNOHANG) == sh->w[i].pid) {
+				printf("FAIL worker %d died before starting (status 0x%x)\n", i, st);
+				exit(1);
+			}
+			if (now_ns() > deadline) {
+				printf("STUCK worker %d never started (opening %s?)\n", i, DEV);
+				exit(2);
+			}
+			usleep(1000);
+		}
+	}
+	sh->go = 1;
+
+	/* Reap; every second, look for a call that has run too long. */
+	while (live > 0) {
+		struct timespec tick = { 1, 0 };
+		int st, workers_left = 0;
+		pid_t pid;
+
+		sigtimedwait(&chld, NULL, &tick);
+		while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+			live--;
+			for (int i = 0; i < nchildren; i++)
+				if (sh->w[i].pid == pid) {
+					sh->w[i].running = 0;
+					if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+						char line[384];
+						int n = snprintf(line, sizeof(line),
+								 "FAIL worker %d exited with status 0x%x during \"%s\"\n",
+								 i, st, sh->w[i].op);
+
+						say(line, n < (int)sizeof(line) ? n : (int)sizeof(line) - 1);
+						failures++;
+					}
+				}
+		}
+		for (int i = 0; i < procs; i++)
+			workers_left += sh->w[i].running;
+		if (!workers_left)
+			sh->stop = 1;	/* the ticker ends after its current write */
+		for (int i = 0; i < nchildren && !stuck; i++) {
+			int64_t start = __atomic_load_n(&sh->w[i].op_start_ns, __ATOMIC_ACQUIRE);
+
+			if (sh->w[i].running && start && now_ns() - start > stuck_s * 1000000000LL) {
+				show_stuck(i, (now_ns() - start) / 1000000000LL);
+				stuck = 1;
+			}
+		}
+		if (stuck)
+			break;
+	}
+	if (stuck) {
+		/* Give up: kill what can be killed, do not wait for the rest. */
+		for (int i = 0; i < nchildren; i++)
+			if (sh->w[i].running)
+				kill(sh->w[i].pid, SIGKILL);
+	}
+	close(shared_fd);
+
+	for (int i = 0; i < nchildren; i++) {
+		struct worker *w = &sh->w[i];
+
+		for (int o = 0; o < NOPS; o++) {
+			for (int r = 0; r < NRESULTS; r++)
+				totals[o][r] += w->counts[o][r];
+			if (w->other_errno[o])
+				other[o] = w->other_errno[o];
+		}
+		failures += w->failures;
+		stuck_calls += w->stuck;
+		given_back += w->given_back;
+		pollin_reads += w->pollin_reads;
+		if (i < procs)
+			made += w->ops;
+	}
+	total_ops += made;
+	/* Every operation asked for was made. */
+	if (!stuck && made != asked) {
+		char line[128];
+		int n = snprintf(line, sizeof(line), "FAIL %ld operations made, %ld asked for\n", made, asked);
+
+		say(line, n);
+		failures++;
+	}
+	total_failures += failures;
+	if (log) {
+		size_t n = sh->log_len < sizeof(sh->log) - 1 ? sh->log_len : sizeof(sh->log) - 1;
+
+		n = n < log_size - 1 ? n : log_size - 1;
+		memcpy(log, sh->log, n);
+		log[n] = 0;
+	}
+	if (stuck)
+		return RUN_STUCK;
+	return failures ? RUN_FAILED : RUN_OK;
+}
+
+int reset_module(void)
+{
+	static const char reset[] = "stop\nperiod_us=100000\nbh=workqueue\nreset_latency\n";
+	int fd = open(DEV, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, reset, sizeof(reset) - 1);
+	close(fd);
+	return n == (ssize_t)sizeof(reset) - 1 ? 0 : -1;
+}
+
+void print_totals(void)
+{
+	printf("results per operation:\n");
+	for (int o = 0; o < NOPS; o++) {
+		long sum = 0;
+
+		for (int r = 0; r < NRESULTS; r++)
+			sum += totals[o][r];
+		if (!sum)
+			continue;
+		printf("  %-16s %6ld:", op_names[o], sum);
+		for (int r = 0; r < NRESULTS; r++) {
+			if (!totals[o][r])
+				continue;
+			if (r == 0)
+				printf(" ok=%ld", totals[o][r]);
+			else if (r < NRESULTS - 1)
+				printf(" %s=%ld", errno_name(result_errnos[r - 1]), totals[o][r]);
+			else
+				printf(" errno%ld=%ld", other[o], totals[o][r]);
+		}
+		printf("\n");
+	}
+	printf("checked: %ld records given back after EFAULT, %ld blocking reads after POLLIN%s\n",
+	       given_back, pollin_reads, preempt_rt ? " (PREEMPT_RT: results only, no sleep check)" : "");
+}
+
 static int usage(void)
 {
-	fprintf(stderr, "usage: irqctx_fuzz [-s SEED] [-n OPS] [-p PROCS] [-t SECONDS] [-v]\n");
+	fprintf(stderr,
+		"usage: irqctx_fuzz [-s SEED] [-n OPS] [-p PROCS] [-t SECONDS] [-v]\n"
+		"       irqctx_fuzz -G MINUTES [-R] [-c CORPUS] [-x PROGRAMS] [-F FLIGHT] [-s SEED] [-t SECONDS]\n"
+		"       irqctx_fuzz -r PROGRAMS [-t SECONDS] [-v]\n");
 	return 3;
 }
 
 int main(int argc, char **argv)
 {
 	uint64_t seed = 0;
-	long ops = 2000, stuck_s;
-	int procs = 4, opt, have_seed = 0, nchildren, live, stuck = 0;
-	long totals[NOPS][NRESULTS] = { { 0 } }, other[NOPS] = { 0 };
-	long failures = 0, stuck_calls = 0, total_ops = 0, given_back = 0, pollin_reads = 0;
-	sigset_t chld;
+	long ops = 2000;
+	int procs = 4, opt, have_seed = 0, guided = 0;
+	enum run_result result;
 	FILE *f;
 	char allow[8] = "";
 
 	if (getenv("IRQCTX_SLOWDOWN") && atoi(getenv("IRQCTX_SLOWDOWN")) > 0)
 		slowdown = atoi(getenv("IRQCTX_SLOWDOWN"));
 	stuck_s = 90 * slowdown;
-	while ((opt = getopt(argc, argv, "s:n:p:t:v")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:p:t:vG:Rc:x:F:r:")) != -1) {
 		switch (opt) {
 		case 's': seed = strtoull(optarg, NULL, 0); have_seed = 1; break;
 		case 'n': ops = strtol(optarg, NULL, 0); break;
 		case 'p': procs = atoi(optarg); break;
 		case 't': stuck_s = strtol(optarg, NULL, 0); break;
 		case 'v': verbose = 1; break;
+		case 'G': case 'R': case 'c': case 'x': case 'F': case 'r': guided = 1; break;
 		default: return usage();
 		}
 	}
@@ -1462,8 +1698,9 @@ int main(int argc, char **argv)
 			fclose(f);
 		seed &= 0xffffffffffffULL;	/* short enough to type */
 	}
-	printf("seed=%llu ops=%ld procs=%d (reproduce: irqctx_fuzz -s %llu -n %ld -p %d)\n",
-	       (unsigned long long)seed, ops, procs, (unsigned long long)seed, ops, procs);
+	if (!guided)
+		printf("seed=%llu ops=%ld procs=%d (reproduce: irqctx_fuzz -s %llu -n %ld -p %d)\n",
+		       (unsigned long long)seed, ops, procs, (unsigned long long)seed, ops, procs);
 
 	/* misuse= must only ever meet a module that refuses it. */
 	f = fopen(ALLOW_MISUSE, "r");
@@ -1500,156 +1737,38 @@ int main(int argc, char **argv)
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
 		return perror("mmap"), 1;
-	sh->nworkers = procs;
-	shared_fd = open(DEV, O_RDWR);	/* one open file all workers read */
-	if (shared_fd < 0)
-		return perror("open " DEV), 1;
-
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, NULL);
-	for (int i = 0; i <= procs; i++) {
-		pid_t pid = fork();
-
-		if (pid < 0)
-			return perror("fork"), 1;
-		if (pid == 0) {
-			sigprocmask(SIG_UNBLOCK, &chld, NULL);
-			if (i == procs)
-				ticker(i);
-			worker(i, seed, ops / procs + (i < ops % procs));
-		}
-		sh->w[i].pid = pid;
-	}
-	nchildren = live = procs + 1;
-	/* Everyone has its handlers before anyone signals anyone. */
-	for (int i = 0; i <= procs; i++) {
-		int64_t deadline = now_ns() + stuck_s * 1000000000LL;
-
-		while (!sh->w[i].ready) {
-			int st;
-
-			if (waitpid(sh->w[i].pid, &st, WNOHANG) == sh->w[i].pid) {
-				printf("worker %d died before starting (status 0x%x)\n", i, st);
-				return 1;
-			}
-			if (now_ns() > deadline) {
-				printf("STUCK worker %d never started (opening %s?)\n", i, DEV);
-				return 2;
-			}
-			usleep(1000);
-		}
-	}
-	sh->go = 1;
-
-	/* Reap; every second, look for a call that has run too long. */
-	while (live > 0) {
-		struct timespec tick = { 1, 0 };
-		int st, workers_left = 0;
-		pid_t pid;
-
-		sigtimedwait(&chld, NULL, &tick);
-		while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-			live--;
-			for (int i = 0; i < nchildren; i++)
-				if (sh->w[i].pid == pid) {
-					sh->w[i].running = 0;
-					if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-						printf("FAIL worker %d exited with status 0x%x during \"%s\"\n", i, st, sh->w[i].op);
-						failures++;
-					}
-				}
-		}
-		for (int i = 0; i < procs; i++)
-			workers_left += sh->w[i].running;
-		if (!workers_left)
-			sh->stop = 1;	/* the ticker ends after its current write */
-		for (int i = 0; i < nchildren && !stuck; i++) {
-			int64_t start = __atomic_load_n(&sh->w[i].op_start_ns, __ATOMIC_ACQUIRE);
-
-			if (sh->w[i].running && start && now_ns() - start > stuck_s * 1000000000LL) {
-				show_stuck(i, (now_ns() - start) / 1000000000LL);
-				stuck = 1;
-			}
-		}
-		if (stuck)
-			break;
-	}
-	if (stuck) {
-		/* Give up: kill what can be killed, do not wait for the rest. */
-		for (int i = 0; i < nchildren; i++)
-			if (sh->w[i].running)
-				kill(sh->w[i].pid, SIGKILL);
+	if (guided) {
+		optind = 1;
+		return guided_main(argc, argv);
 	}
 
-	for (int i = 0; i < nchildren; i++) {
-		struct worker *w = &sh->w[i];
-
-		for (int o = 0; o < NOPS; o++) {
-			for (int r = 0; r < NRESULTS; r++)
-				totals[o][r] += w->counts[o][r];
-			if (w->other_errno[o])
-				other[o] = w->other_errno[o];
-		}
-		failures += w->failures;
-		stuck_calls += w->stuck;
-		given_back += w->given_back;
-		pollin_reads += w->pollin_reads;
-		if (i < procs)
-			total_ops += w->ops;
-	}
-	printf("results per operation:\n");
-	for (int o = 0; o < NOPS; o++) {
-		long sum = 0;
-
-		for (int r = 0; r < NRESULTS; r++)
-			sum += totals[o][r];
-		if (!sum)
-			continue;
-		printf("  %-16s %6ld:", op_names[o], sum);
-		for (int r = 0; r < NRESULTS; r++) {
-			if (!totals[o][r])
-				continue;
-			if (r == 0)
-				printf(" ok=%ld", totals[o][r]);
-			else if (r < NRESULTS - 1)
-				printf(" %s=%ld", errno_name(result_errnos[r - 1]), totals[o][r]);
-			else
-				printf(" errno%ld=%ld", other[o], totals[o][r]);
-		}
-		printf("\n");
-	}
-	/* Every operation asked for was made, and each kind of operation ran
-	 * (one that never did checked nothing). */
-	if (!stuck && total_ops != ops) {
-		printf("FAIL %ld operations made, %ld asked for\n", total_ops, ops);
-		failures++;
-	}
-	for (int o = 0; o < NOPS && !stuck && ops >= 1000; o++) {
+	result = run_workers(NULL, procs, seed, ops, NULL, 0);
+	print_totals();
+	/* Each kind of operation ran (one that never did checked nothing). */
+	for (int o = 0; o < NOPS && result != RUN_STUCK && ops >= 1000; o++) {
 		long sum = 0;
 
 		for (int r = 0; r < NRESULTS; r++)
 			sum += totals[o][r];
 		if (!sum) {
 			printf("FAIL no %s operation in %ld\n", op_names[o], ops);
-			failures++;
+			total_failures++;
 		}
 	}
 	/* The two follow-up checks ran too (each needs a record on a private
 	 * file at the right moment: certain in a CI-size run). */
-	printf("checked: %ld records given back after EFAULT, %ld blocking reads after POLLIN%s\n",
-	       given_back, pollin_reads, preempt_rt ? " (PREEMPT_RT: results only, no sleep check)" : "");
-	if (!stuck && ops >= 1000 && !(given_back && pollin_reads)) {
+	if (result != RUN_STUCK && ops >= 1000 && !(given_back && pollin_reads)) {
 		printf("FAIL a follow-up check never ran in %ld operations\n", ops);
-		failures++;
+		total_failures++;
 	}
-	if (!stuck && ops >= 1000 && !(totals[OP_READ_LARGE][0] + totals[OP_READ_MAX_LINE][0])) {
+	if (result != RUN_STUCK && ops >= 1000 && !(totals[OP_READ_LARGE][0] + totals[OP_READ_MAX_LINE][0])) {
 		printf("FAIL no read returned a record\n");
-		failures++;
+		total_failures++;
 	}
 	printf("seed=%llu ops=%ld failures=%ld stuck=%ld%s\n", (unsigned long long)seed, total_ops,
-	       failures, stuck_calls + stuck, stuck ? " (gave up: a call never returned)" : "");
-	if (stuck)
+	       total_failures, stuck_calls + (result == RUN_STUCK),
+	       result == RUN_STUCK ? " (gave up: a call never returned)" : "");
+	if (result == RUN_STUCK)
 		return 2;
-	return failures || stuck_calls ? 1 : 0;
+	return total_failures || stuck_calls ? 1 : 0;
 }
