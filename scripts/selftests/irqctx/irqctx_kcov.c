@@ -9,11 +9,13 @@
  *
  * Writes OUT: one line per distinct point reached, its offset in the
  * module's .text in hex (a PC minus the section's address), then a last
- * line "# points=N loads=L bases=B overflows=O entries=E outside=X": L the
- * module loads seen,
- * B how many distinct .text addresses they had (the offsets are exact when
- * B is 1), O how often the buffer filled between two drains (points may
- * then be missing). Exits with the command's status.
+ * line "# points=N loads=L bases=B overflows=O entries=E outside=X
+ * rereads=R": L the module loads seen, B how many distinct .text addresses
+ * they had (the offsets are exact when B is 1), O how often the buffer
+ * filled between two drains (points may then be missing), E the entries
+ * drained (repeats included), X those outside the module's .text, R the
+ * drains that met KCOV appending and read again. Exits with the command's
+ * status.
  *
  * KCOV sees task and softirq context only: the module's hardirq code (the
  * top halves) never appears. The collection itself is kcov_remote.c's.

@@ -7,9 +7,8 @@
  * ends, at most the buffer's size per section. A real-time thread drains it
  * every millisecond: it keeps the points that lie in the module's .text as
  * offsets from the section's address (read again at each drain: a module
- * loaded again moves) and resets the count. What KCOV appends between the
- * thread's read of the count and its reset is lost; with a drain every
- * millisecond that window is a few instructions.
+ * loaded again moves) and resets the count (kcov_remote_drain(): without
+ * losing what KCOV appends meanwhile).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,7 +35,7 @@
 static int fd = -1;
 static uint64_t *area;		/* NULL until open */
 static uint64_t set[SET_SIZE];	/* offset + 1; 0 is empty */
-static unsigned long points, overflows, loads, nbases, entries, outside;
+static unsigned long points, overflows, loads, nbases, entries, outside, rereads;
 static uint64_t bases[16], base;
 static volatile int done;
 static pthread_t thread;
@@ -82,6 +81,18 @@ static void read_base(void)
 		bases[nbases++] = b;
 }
 
+/*
+ * KCOV appends a section (kcov_move_area(), under the kcov's lock) by
+ * reading the count, copying the points after it, and writing the count
+ * plus what it copied: not atomic with respect to this thread. So the
+ * points are read first and the count reset only if it has not moved
+ * meanwhile; if it has, the next drain reads them all again (repeats are
+ * harmless in a set). A reset between KCOV's read and its write of the
+ * count leaves the points before its copy to be read again, never lost.
+ * (Resetting the count unconditionally after reading loses whatever KCOV
+ * appended in between: whole sections went missing that way, most often
+ * the last one of a command.)
+ */
 unsigned long kcov_remote_drain(void)
 {
 	uint64_t n, i;
@@ -89,8 +100,8 @@ unsigned long kcov_remote_drain(void)
 	if (!area)
 		return 0;	/* not open */
 	pthread_mutex_lock(&lock);
-	n = __atomic_load_n(&area[0], __ATOMIC_RELAXED);
 	read_base();
+	n = __atomic_load_n(&area[0], __ATOMIC_ACQUIRE);
 	if (n >= AREA_WORDS - 1)
 		overflows++;
 	for (i = 0; i < n && i < AREA_WORDS - 1; i++) {
@@ -102,7 +113,8 @@ unsigned long kcov_remote_drain(void)
 		else
 			outside++;
 	}
-	__atomic_store_n(&area[0], 0, __ATOMIC_RELAXED);
+	if (n && !__atomic_compare_exchange_n(&area[0], &n, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		rereads++;
 	pthread_mutex_unlock(&lock);
 	return n;
 }
@@ -195,6 +207,6 @@ void kcov_remote_write(FILE *out)
 	for (unsigned long i = 0; i < SET_SIZE; i++)
 		if (set[i])
 			fprintf(out, "%llx\n", (unsigned long long)(set[i] - 1));
-	fprintf(out, "# points=%lu loads=%lu bases=%lu overflows=%lu entries=%lu outside=%lu\n",
-		points, loads, nbases, overflows, entries, outside);
+	fprintf(out, "# points=%lu loads=%lu bases=%lu overflows=%lu entries=%lu outside=%lu rereads=%lu\n",
+		points, loads, nbases, overflows, entries, outside, rereads);
 }

@@ -35,7 +35,8 @@ void kcov_remote_close(void);
 
 /*
  * One line per point (its .text offset in hex), then the summary line
- * "# points=N loads=L bases=B overflows=O entries=E outside=X".
+ * "# points=N loads=L bases=B overflows=O entries=E outside=X rereads=R"
+ * (irqctx_kcov.c says what each means).
  */
 void kcov_remote_write(FILE *out);
 
