@@ -50,8 +50,9 @@ sed -n '/^IRQCTX-KCOV-BEGIN/,/^IRQCTX-KCOV-END/p' "$console" | tr -d '\r' | grep
 grep -q '^# points=' "$out/points" || die "no coverage in the console ($console)"
 ko=out/$variant/module/irqctx.ko
 in_root llvm-objdump -d -l -r -C --no-show-raw-insn --section=.text "$ko" >"$out/irqctx.dis"
+in_root llvm-objdump -r -C "$ko" >"$out/irqctx.relocs"
 /usr/bin/python3 scripts/coverage/report.py "$out/irqctx.dis" "$out/points" scripts/coverage/reasons \
-	"$out" "guest suite, $variant kernel"
+	"$out" "guest suite, $variant kernel" "$out/irqctx.relocs"
 if [ "$docs" = 1 ]; then
 	mkdir -p Documentation/coverage
 	cp "$out/report.txt" "$out/coverage.png" Documentation/coverage/

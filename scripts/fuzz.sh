@@ -137,9 +137,10 @@ if [ "$mode" != replay ]; then
 	if grep -q '^# points=' "$out/$mode.points"; then
 		mkdir -p "$out/$mode-report"
 		in_root llvm-objdump -d -l -r -C --no-show-raw-insn --section=.text "$ko" >"$out/irqctx.dis"
+		in_root llvm-objdump -r -C "$ko" >"$out/irqctx.relocs"
 		/usr/bin/python3 scripts/coverage/report.py "$out/irqctx.dis" "$out/$mode.points" \
 			scripts/coverage/reasons "$out/$mode-report" "$mode fuzzing, $minutes min, $variant kernel" \
-			>/dev/null
+			"$out/irqctx.relocs" >/dev/null
 		cp "$out/$mode-report/report.txt" "$out/$mode.report"
 		log "fuzz: $(grep -m1 -i 'functions' "$out/$mode.report" || true)"
 	fi

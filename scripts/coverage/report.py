@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """The module's KCOV coverage, by file and function (scripts/coverage.sh).
 
-    report.py DISASSEMBLY POINTS REASONS OUTDIR TITLE
+    report.py DISASSEMBLY POINTS REASONS OUTDIR TITLE [RELOCATIONS]
 
 DISASSEMBLY: llvm-objdump -d -l -r -C of irqctx.ko's .text. Every call to
 __sanitizer_cov_trace_pc there is a coverage point; KCOV records the
@@ -17,6 +17,13 @@ REASONS: lines "REGEX<TAB>REASON": a function never reached whose name
 matches REGEX is listed with REASON (the first match); others with "no
 reason known".
 
+RELOCATIONS: llvm-objdump -r of the whole module. A function never
+reached that no relocation outside the debug information names, and no
+instruction in .text calls, jumps to or takes the address of, is listed as
+having no caller found: most likely an out-of-line copy of generic code
+that runs inlined where it is used (its points then count as reached there,
+by their source lines).
+
 Writes OUTDIR/report.txt (also printed) and OUTDIR/coverage.png.
 """
 
@@ -24,7 +31,15 @@ import collections
 import re
 import sys
 
-FUNC = re.compile(r"^[0-9a-f]+ <(.*)>:$")
+FUNC = re.compile(r"^([0-9a-f]+) <(.*)>:$")
+# "OFFSET TYPE .text+0xADDEND": a reference into .text (calls within the
+# module are section-relative).
+TEXT_REF = re.compile(r"^[0-9a-f]+\s+(R_X86_64_\w+)\s+\.text(?:([+-])0x([0-9a-f]+))?$")
+# "call 0xADDR <FUNCTION>", a jump there, or "lea ... # 0xADDR <FUNCTION>"
+# (its address taken): a function's start, no "+0x".
+DIRECT = re.compile(r"[\s#]0x([0-9a-f]+) <(.*)>$")
+# "OFFSET TYPE SYMBOL[+-0xADDEND]": a reference by name.
+SYMBOL_REF = re.compile(r"^[0-9a-f]+\s+R_X86_64_\w+\s+(.*?)(?:[+-]0x[0-9a-f]+)?$")
 LINE = re.compile(r"^; (/\S+?):(\d+)")
 RELOC = re.compile(r"^\s*([0-9a-f]+):\s+R_X86_64_PLT32\s+__sanitizer_cov_trace_pc-0x4$")
 
@@ -42,14 +57,18 @@ def project_file(path):
 
 
 def parse_disassembly(path):
-    """{offset: (function, file, line)} for every coverage point."""
-    points = {}
+    """{offset: (function, file, line)} for every coverage point,
+    {function: its start offset}, and the offsets that a direct call or
+    jump within .text goes to or an instruction takes the address of (the
+    assembler resolves those: no relocation)."""
+    points, starts, direct = {}, {}, set()
     func, where = None, ("(unknown)", 0)
     for text in open(path, encoding="utf-8", errors="replace"):
         text = text.rstrip("\n")
         m = FUNC.match(text)
         if m:
-            func, where = m.group(1), ("(unknown)", 0)
+            func, where = m.group(2), ("(unknown)", 0)
+            starts[func] = int(m.group(1), 16)
             continue
         m = LINE.match(text)
         if m:
@@ -58,7 +77,33 @@ def parse_disassembly(path):
         m = RELOC.match(text)
         if m and func:
             points[int(m.group(1), 16) + 4] = (func, where[0], where[1])
-    return points
+            continue
+        m = DIRECT.search(text)
+        if m:
+            direct.add(int(m.group(1), 16))
+    return points, starts, direct
+
+
+def called(path):
+    """The .text offsets and the symbols that code or data (not debug
+    information) refers to: a PC-relative reference's target is its
+    addend + 4."""
+    targets, names, section = set(), set(), ""
+    for text in open(path, encoding="utf-8", errors="replace"):
+        if text.startswith("RELOCATION RECORDS FOR ["):
+            section = text.split("[", 1)[1].split("]", 1)[0]
+            continue
+        if section.startswith(".debug") or section.startswith(".orc_unwind"):
+            continue
+        m = TEXT_REF.match(text.strip())
+        if m:
+            addend = int(m.group(3) or "0", 16) * (-1 if m.group(2) == "-" else 1)
+            targets.add(addend + 4 if m.group(1) in ("R_X86_64_PLT32", "R_X86_64_PC32") else addend)
+            continue
+        m = SYMBOL_REF.match(text.strip())
+        if m:
+            names.add(m.group(1))
+    return targets, names
 
 
 def short(name, width=100):
@@ -69,9 +114,13 @@ def short(name, width=100):
 
 def main():
     dis, points_path, reasons_path, outdir, title = sys.argv[1:6]
-    points = parse_disassembly(dis)
+    points, starts, direct = parse_disassembly(dis)
     if not points:
         sys.exit("report.py: no coverage point in the disassembly (is the module built with KCOV?)")
+    uncalled = set()
+    if len(sys.argv) > 6:
+        targets, names = called(sys.argv[6])
+        uncalled = {f for f, s in starts.items() if s not in targets | direct and f not in names}
     reached, summary = set(), ""
     for text in open(points_path):
         if text.startswith("#"):
@@ -104,6 +153,7 @@ def main():
     lines = [f"irqctx coverage: {title}", f"collector: {summary}"]
     if unknown:
         lines.append(f"{unknown} offsets reached are not coverage points of this irqctx.ko (another build?)")
+
     total_p, total_r = len(points), len(reached & points.keys())
     total_f, total_fr = len(funcs), sum(func_reached.values())
     lines += [
@@ -121,11 +171,15 @@ def main():
     for func in sorted(funcs, key=lambda f: (func_file[f], f)):
         if func_reached[func]:
             continue
-        why = next((r for rx, r in reasons if rx.search(func)), "no reason known")
+        if func in uncalled:
+            why = "no caller found: an out-of-line copy of code inlined where it runs?"
+        else:
+            why = next((r for rx, r in reasons if rx.search(func)), "no reason known")
         why_count[why] += 1
         lines.append(f"  {func_file[func]}: {short(func)}: {why}")
     lines += ["", "never reached, by reason:"]
     lines += [f"  {n:4} {why}" for why, n in why_count.most_common()]
+
     report = "\n".join(lines) + "\n"
     open(f"{outdir}/report.txt", "w").write(report)
     print(report, end="")
