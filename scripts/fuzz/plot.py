@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Points reached over time, per fuzzing mode (scripts/fuzz.sh).
+"""Points and edges reached over time, per fuzzing mode (scripts/fuzz.sh).
 
     plot.py OUT.png MODE.stats...
 
 Each MODE.stats holds the guest's "IRQCTX-FUZZ-STAT" lines of one run
-(secs=S execs=E ops=O points=P corpus=C failures=F), one every 30 s. Draws
-the points reached against minutes, one line per mode, and prints each
+(secs=S execs=E ops=O points=P edges=G corpus=C failures=F), one every 30 s.
+Draws the points and edges reached against minutes, one line per mode, and prints each
 run's last figures. Where MODE.report (scripts/coverage/report.py) lies
 beside two or more stats files, also prints the functions each mode reached
 that the others did not.
@@ -52,28 +52,34 @@ def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
     out, paths = sys.argv[1], sys.argv[2:]
-    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
+    fig, (ax, ax_edges) = plt.subplots(1, 2, figsize=(11, 4.5), dpi=100)
     reports = {}
     for path in paths:
         mode = os.path.basename(path)[: -len(".stats")]
         rows = stats(path)
         if not rows:
             continue
-        ax.plot([r["secs"] / 60 for r in rows], [r["points"] for r in rows], label=mode)
+        minutes = [r["secs"] / 60 for r in rows]
+        ax.plot(minutes, [r["points"] for r in rows], label=mode)
+        if all("edges" in r for r in rows):
+            ax_edges.plot(minutes, [r["edges"] for r in rows], label=mode)
         last = rows[-1]
         print(
-            f"{mode}: {last['points']} points after {last['secs'] / 60:.1f} min, "
+            f"{mode}: {last['points']} points, {last.get('edges', '?')} edges after {last['secs'] / 60:.1f} min, "
             f"{last['execs']} programs, {last['ops']} operations, corpus {last['corpus']}, "
             f"failures {last['failures']}"
         )
         report = path[: -len(".stats")] + ".report"
         if os.path.exists(report):
             reports[mode] = unreached(report)
-    ax.set_xlabel("minutes")
-    ax.set_ylabel("module coverage points reached (KCOV)")
-    ax.set_title("irqctx fuzzing: coverage over time")
-    ax.grid(True, alpha=0.3)
-    ax.legend()
+    for a, what in ((ax, "points"), (ax_edges, "edges")):
+        a.set_xlabel("minutes")
+        a.set_ylabel(f"module coverage {what} reached (KCOV)")
+        a.grid(True, alpha=0.3)
+        a.legend()
+    ax.set_title("points: code reached")
+    ax_edges.set_title("edges: a point, then the next (what guides)")
+    fig.suptitle("irqctx fuzzing: coverage over time")
     fig.tight_layout()
     fig.savefig(out)
     for mode, missed in reports.items():

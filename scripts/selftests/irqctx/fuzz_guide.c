@@ -13,10 +13,11 @@
  * (programs kept by earlier runs), then mutates programs of the corpus (a
  * step's seed or action changed, steps inserted, deleted or repeated, a
  * process added or dropped, one process's tail spliced from another
- * program) or, one time in ten, makes a random one. A program that reaches
+ * program) or, one time in five, makes a random one. A program that reaches
  * new points (kcov_remote.c: KCOV's remote coverage of every process of
  * the run and of the workers, softirqs and IRQ threads the module runs for
- * them) joins the corpus. -R ("random"): no guidance, every program a
+ * them) or new edges (a point followed by another: a branch taken) joins
+ * the corpus. -R ("random"): no guidance, every program a
  * random one: the plain fuzzer's operations in the same runs, to compare.
  *
  * Before each run the module is put back in its state after loading, and
@@ -27,7 +28,7 @@
  *
  * Prints, each on a line of its own:
  *   IRQCTX-FUZZ-CORPUS PROGRAM            a program that joined the corpus
- *   IRQCTX-FUZZ-STAT secs=S execs=E ops=O points=P corpus=C failures=F
+ *   IRQCTX-FUZZ-STAT secs=S execs=E ops=O points=P edges=G corpus=C failures=F
  *                                         every 30 s and at the end
  *   IRQCTX-FUZZ-FAIL-BEGIN KIND PROGRAM   a failure: what the checks or the
  *   ...                                   kernel said, KIND "check",
@@ -334,8 +335,14 @@ static void print_failure(const char *kind, const char *text, const char *log)
 	printf("IRQCTX-FUZZ-FAIL-END\n");
 }
 
+/* What the guide follows: points and edges reached so far. */
+static unsigned long signal_now(void)
+{
+	return kcov_remote_points() + kcov_remote_edges();
+}
+
 /*
- * Runs P once; the points it added (or -1 if it failed: said on stdout
+ * Runs P once; the points and edges it added (or -1 if it failed: said on stdout
  * with KIND, or "kernel"/"stuck" when it was that). *FATAL is set when the
  * run must end (a kernel report, a stuck call).
  */
@@ -350,14 +357,14 @@ static long run_one(const struct program *p, const char *kind, int *fatal)
 	if (reset_module())
 		printf("IRQCTX-FUZZ: resetting the module failed: %s\n", strerror(errno));
 	flight(text);
-	before = kcov_remote_points();
+	before = signal_now();
 	r = run_workers(p, 0, 0, 0, log, sizeof(log));
 	execs++;
 	ops_made += total_steps(p);
 	kcov_remote_settle(SETTLE_MS);
 	reports = kernel_reports(log, sizeof(log));
 	if (r == RUN_OK && !reports)
-		return kcov_remote_points() - before;
+		return signal_now() - before;
 	*fatal = reports || r == RUN_STUCK;
 	stuck_seen |= r == RUN_STUCK;
 	print_failure(reports ? "kernel" : r == RUN_STUCK ? "stuck" : kind, text, log);
@@ -389,8 +396,9 @@ static int load(const char *file, struct program *into, int max, int *bad)
 
 static void stat_line(int64_t start, int failures)
 {
-	printf("IRQCTX-FUZZ-STAT secs=%lld execs=%ld ops=%ld points=%lu corpus=%d failures=%d\n",
-	       (long long)(now_s() - start), execs, ops_made, kcov_remote_points(), ncorpus, failures);
+	printf("IRQCTX-FUZZ-STAT secs=%lld execs=%ld ops=%ld points=%lu edges=%lu corpus=%d failures=%d\n",
+	       (long long)(now_s() - start), execs, ops_made, kcov_remote_points(), kcov_remote_edges(),
+	       ncorpus, failures);
 }
 
 /* The points reached so far, in irqctx_kcov's format. */
@@ -503,15 +511,15 @@ int guided_main(int argc, char **argv)
 			prog_format(&loaded[i], text, sizeof(text));
 			printf("IRQCTX-FUZZ-CORPUS %s\n", text);
 		}
-		printf("IRQCTX-FUZZ: corpus of %d programs loaded (%d unreadable lines), %lu points\n",
-		       ncorpus, bad, kcov_remote_points());
+		printf("IRQCTX-FUZZ: corpus of %d programs loaded (%d unreadable lines), %lu points, %lu edges\n",
+		       ncorpus, bad, kcov_remote_points(), kcov_remote_edges());
 	}
 
 	while (!fatal && now_s() < end && failures < 20) {
 		struct program p;
 		long got;
 
-		if (plain || !ncorpus || !pick(10))
+		if (plain || !ncorpus || !pick(5))
 			random_program(&p);
 		else
 			mutated(&p);
@@ -533,8 +541,8 @@ int guided_main(int argc, char **argv)
 	kcov_remote_close();
 	print_totals();
 	print_points();
-	printf("IRQCTX-FUZZ-DONE execs=%ld ops=%ld points=%lu corpus=%d failures=%d regressions=%d%s\n",
-	       execs, ops_made, kcov_remote_points(), ncorpus, failures, regressed,
+	printf("IRQCTX-FUZZ-DONE execs=%ld ops=%ld points=%lu edges=%lu corpus=%d failures=%d regressions=%d%s\n",
+	       execs, ops_made, kcov_remote_points(), kcov_remote_edges(), ncorpus, failures, regressed,
 	       fatal ? " (ended by a kernel report or a stuck call)" : "");
 	return stuck_seen ? 2 : failures || regressed ? 1 : 0;
 }

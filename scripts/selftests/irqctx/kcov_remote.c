@@ -7,8 +7,11 @@
  * ends, at most the buffer's size per section. A real-time thread drains it
  * every millisecond: it keeps the points that lie in the module's .text as
  * offsets from the section's address (read again at each drain: a module
- * loaded again moves) and resets the count (kcov_remote_drain(): without
- * losing what KCOV appends meanwhile).
+ * loaded again moves), and each pair of consecutive points as an edge, and
+ * resets the count (kcov_remote_drain(): without losing what KCOV appends
+ * meanwhile). An edge is mostly a branch taken inside one section; where
+ * two sections meet in the buffer, it joins the last point of one to the
+ * first of the next, which adds a bounded number of edges of no meaning.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,13 +32,16 @@
 #define TEXT "/sys/module/irqctx/sections/.text"
 /* Points in the module: a power of two well above its call sites. */
 #define SET_SIZE (1UL << 17)
+/* Edges (one point, then the next in the same drain): far more. */
+#define EDGE_SET_SIZE (1UL << 20)
 /* The common handle irqctx's collectors use. */
 #define HANDLE_ID 0x1cc0
 
 static int fd = -1;
 static uint64_t *area;		/* NULL until open */
 static uint64_t set[SET_SIZE];	/* offset + 1; 0 is empty */
-static unsigned long points, overflows, loads, nbases, entries, outside, rereads;
+static uint64_t edge_set[EDGE_SET_SIZE];	/* (from << 24 | to) + 1 */
+static unsigned long points, edges, overflows, loads, nbases, entries, outside, rereads;
 static uint64_t bases[16], base;
 static volatile int done;
 static pthread_t thread;
@@ -50,6 +56,20 @@ static void add(uint64_t off)
 	if (!set[h] && points < SET_SIZE / 2) {
 		set[h] = off + 1;
 		__atomic_store_n(&points, points + 1, __ATOMIC_RELAXED);
+	}
+}
+
+/* An edge: the point FROM, then TO (offsets below 2^24). */
+static void add_edge(uint64_t from, uint64_t to)
+{
+	uint64_t key = (from << 24 | to) + 1;
+	uint64_t h = (key * 0x9e3779b97f4a7c15ULL) & (EDGE_SET_SIZE - 1);
+
+	while (edge_set[h] && edge_set[h] != key)
+		h = (h + 1) & (EDGE_SET_SIZE - 1);
+	if (!edge_set[h] && edges < EDGE_SET_SIZE / 2) {
+		edge_set[h] = key;
+		__atomic_store_n(&edges, edges + 1, __ATOMIC_RELAXED);
 	}
 }
 
@@ -95,7 +115,7 @@ static void read_base(void)
  */
 unsigned long kcov_remote_drain(void)
 {
-	uint64_t n, i;
+	uint64_t n, i, prev = UINT64_MAX;
 
 	if (!area)
 		return 0;	/* not open */
@@ -108,10 +128,15 @@ unsigned long kcov_remote_drain(void)
 		uint64_t pc = __atomic_load_n(&area[i + 1], __ATOMIC_RELAXED);
 
 		entries++;
-		if (base && pc >= base && pc - base < (1UL << 24))
+		if (base && pc >= base && pc - base < (1UL << 24)) {
 			add(pc - base);
-		else
+			if (prev != UINT64_MAX)
+				add_edge(prev, pc - base);
+			prev = pc - base;
+		} else {
 			outside++;
+			prev = UINT64_MAX;
+		}
 	}
 	if (n && !__atomic_compare_exchange_n(&area[0], &n, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		rereads++;
@@ -192,6 +217,11 @@ void kcov_remote_settle(unsigned int limit_ms)
 unsigned long kcov_remote_points(void)
 {
 	return __atomic_load_n(&points, __ATOMIC_RELAXED);
+}
+
+unsigned long kcov_remote_edges(void)
+{
+	return __atomic_load_n(&edges, __ATOMIC_RELAXED);
 }
 
 void kcov_remote_close(void)

@@ -30,6 +30,9 @@ void kcov_remote_settle(unsigned int limit_ms);
 /* Distinct points reached so far. */
 unsigned long kcov_remote_points(void);
 
+/* Distinct edges so far: a point followed by another in KCOV's buffer. */
+unsigned long kcov_remote_edges(void);
+
 /* Stop the drainer, drain a last time, disable KCOV. */
 void kcov_remote_close(void);
 
