@@ -367,7 +367,9 @@ static long run_one(const struct program *p, const char *kind, int *fatal)
 		return signal_now() - before;
 	*fatal = reports || r == RUN_STUCK;
 	stuck_seen |= r == RUN_STUCK;
-	print_failure(reports ? "kernel" : r == RUN_STUCK ? "stuck" : kind, text, log);
+	/* A saved failure that came back says so, whatever it is this time. */
+	print_failure(!strcmp(kind, "regression") ? kind : reports ? "kernel" : r == RUN_STUCK ? "stuck" : kind,
+		      text, log);
 	return -1;
 }
 
