@@ -23,6 +23,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* splitmix64: the generator both halves draw from, reproducible from
+ * its state. */
+static inline uint64_t splitmix64(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
 #define PROG_MAX_PROCS 4
 #define PROG_MAX_STEPS 24
 

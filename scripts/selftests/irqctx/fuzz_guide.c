@@ -74,11 +74,7 @@ static int stuck_seen;	/* a call never returned: the run ended there */
 
 static uint64_t guide_rnd(void)
 {
-	uint64_t z = (guide_rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return splitmix64(&guide_rng);
 }
 
 static unsigned int pick(unsigned int n) { return n ? guide_rnd() % n : 0; }
