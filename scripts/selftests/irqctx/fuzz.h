@@ -60,6 +60,9 @@ struct action {
 extern const struct action actions[];
 extern const unsigned int nactions;
 
+/* The action a draw R in 0..99 picks, by the weights. */
+unsigned int action_at(unsigned int r);
+
 /* The outcome of one run of the workers. */
 enum run_result { RUN_OK, RUN_FAILED, RUN_STUCK };
 

@@ -165,10 +165,8 @@ void prog_format(const struct program *p, char *buf, size_t size)
 static struct step random_step(void)
 {
 	/* The random fuzzer's mix of actions. */
-	unsigned int r = pick(100), a;
+	unsigned int a = action_at(pick(100));
 
-	for (a = 0; a + 1 < nactions && r >= actions[a].weight; a++)
-		r -= actions[a].weight;
 	return (struct step){ .action = a, .seed = (uint32_t)guide_rnd() };
 }
 

@@ -1323,9 +1323,9 @@ const struct action actions[] = {
 };
 const unsigned int nactions = sizeof(actions) / sizeof(actions[0]);
 
-static unsigned int random_action(void)
+unsigned int action_at(unsigned int r)
 {
-	unsigned int r = below(100), i;
+	unsigned int i;
 
 	for (i = 0; i + 1 < nactions && r >= actions[i].weight; i++)
 		r -= actions[i].weight;
@@ -1362,7 +1362,7 @@ static void worker(int id, uint64_t seed, long ops)
 			rng_state = s->seed;
 			actions[s->action].run();
 		} else {
-			actions[random_action()].run();
+			actions[action_at(below(100))].run();
 		}
 	}
 	me->running = 0;
